@@ -1,0 +1,26 @@
+"""Errors users can act on: each carries one line naming the file or setting and what to do."""
+
+from __future__ import annotations
+
+
+class ParleyError(Exception):
+    """Base class; str(err) is a single line fit to show a user."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(message.split()))
+
+
+class IngestError(ParleyError):
+    """A file cannot be ingested (empty, binary, too large, not text, no article, vanished)."""
+
+
+class StoreError(ParleyError):
+    """The vector store is unreachable or incompatible (other embedding model, old layout)."""
+
+
+class EmbeddingError(ParleyError):
+    """The embedding backend failed or is misconfigured."""
+
+
+class ModelError(ParleyError):
+    """The chat model is missing, down, slow, or misconfigured."""
