@@ -1,0 +1,139 @@
+"""The `parley` command line: one small function per subcommand.
+
+Adding a subcommand: write `_add_NAME(sub)` that makes its parser and sets `func=cmd_NAME`,
+write `cmd_NAME(args, settings) -> int`, and append `_add_NAME` to `SUBCOMMANDS`.
+Errors users can act on (ParleyError) print one line to stderr and exit 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from parley.errors import IngestError, ParleyError
+from parley.settings import Settings, get_settings
+
+
+def _excerpt(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+
+def _add_ingest(sub: Any) -> None:
+    p = sub.add_parser("ingest", help="add articles (files or directories) to the store")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Ingest files; print a summary (or JSON) and the skipped files."""
+    from vectorstore.docstore import DocStore
+    from vectorstore.embeddings import make_embedder
+    from vectorstore.ingest import ingest_paths
+    from vectorstore.store import ChunkStore
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise IngestError(f"no such file or directory: {', '.join(missing)}")
+    embedder = make_embedder(settings)
+    store = ChunkStore.open(settings, embedder)
+    report = ingest_paths(
+        args.paths, settings, embedder, store, DocStore(settings.articles_dir),
+        progress=not args.json and sys.stderr.isatty(),
+    )
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        for file, reason in report.skipped:
+            print(f"skipped {file}: {reason}", file=sys.stderr)
+        print(f"{report.summary()} (store: {store.count()} chunks)")
+    return 0 if report.files > len(report.skipped) or report.files == 0 else 1
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def _add_search(sub: Any) -> None:
+    p = sub.add_parser("search", help="show the passages retrieval finds for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="number of passages (default PARLEY_TOP_K)")
+    p.add_argument("--json", action="store_true", help="print passages as JSON")
+    p.set_defaults(func=cmd_search)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Run hybrid retrieval and print a table (or JSON) of passages."""
+    from vectorstore.retrieval import open_retriever
+
+    if args.k is not None and args.k < 1:
+        raise ParleyError("-k must be at least 1")
+    retriever = open_retriever(settings)
+    passages = retriever.search(args.question, args.k or settings.top_k)
+    if args.json:
+        rows = [
+            {
+                "rank": p.rank, "score": p.score, "source": p.chunk.source,
+                "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
+                "title": p.chunk.title,
+                "date": p.chunk.date.isoformat() if p.chunk.date else None,
+            }
+            for p in passages
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("no passages: the store is empty; run `parley ingest PATH` first", file=sys.stderr)
+        return 0
+    print(f"{'rank':>4}  {'score':>7}  {'source':<28}  {'start-end':<11}  text")
+    for p in passages:
+        c = p.chunk
+        print(
+            f"{p.rank:>4}  {p.score:7.4f}  {_excerpt(c.source, 28):<28}  "
+            f"{f'{c.start}-{c.end}':<11}  {_excerpt(c.text, 70)}"
+        )
+    return 0
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="parley", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except Exception as e:  # pydantic ValidationError: name the setting, not a traceback
+        first = str(e).splitlines()
+        print(f"parley: error: invalid PARLEY_* setting: {' '.join(first[:3])}", file=sys.stderr)
+        return 1
+    try:
+        return int(args.func(args, settings) or 0)
+    except ParleyError as e:
+        print(f"parley: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("parley: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Hand-built articles and chunks for store/ingest/retrieval unit tests (no loader needed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from parley.errors import IngestError
+from parley.schema import Article, Chunk, content_hash
+
+
+def make_article(doc_id: str, text: str, *, path: str | None = None) -> Article:
+    """An Article over `text` with every paragraph kept."""
+    kept = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    return Article(
+        doc_id=doc_id, path=path or doc_id, kind="txt", text=text,
+        content_hash=content_hash(text), kept=kept,
+    )
+
+
+def para_chunks(article: Article, size: int = 400) -> list[Chunk]:
+    """Greedy paragraph packing into chunks of about `size` chars; spans index the original text."""
+    chunks: list[Chunk] = []
+    start = end = None
+    for a, b in article.kept:
+        if start is not None and b - start > size:
+            chunks.append(_chunk(article, start, end, len(chunks)))
+            start = None
+        start = a if start is None else start
+        end = b
+    if start is not None:
+        chunks.append(_chunk(article, start, end, len(chunks)))
+    return chunks
+
+
+def _chunk(article: Article, start: int, end: int, index: int) -> Chunk:
+    text = article.text[start:end]
+    return Chunk(
+        id=content_hash(article.doc_id, str(start), str(end), text), source=article.doc_id,
+        start=start, end=end, text=text, index=index, doc_hash=article.content_hash,
+    )
+
+
+def read_txt(path: Path) -> Article:
+    """A minimal reader: UTF-8 text files only, empty or binary files rejected."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise IngestError(f"{path}: empty file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise IngestError(f"{path}: not UTF-8 text") from e
+    return make_article(Path(path).name, text, path=str(path))
+
+
+def expand_txt(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; directories expanded to their sorted *.txt files."""
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(p.glob("*.txt")) if p.is_dir() else [p])
+    return out
+
+
+HAND_READERS = {"reader": read_txt, "chunker": para_chunks, "expand": expand_txt}

@@ -1,0 +1,107 @@
+"""Article records (full original text, meta, kept spans, hash) as JSON files, one per article.
+
+Citations and the page resolve spans against these records, so `article.text` here is exactly
+the text every span indexes into. Writes are atomic (temp file + rename): a crash leaves either
+the old record or the new one, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from parley.errors import StoreError
+from parley.schema import Article, content_hash
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
+
+
+class DocRecord(BaseModel):
+    """What the docstore keeps per article: the article and how many chunks it was stored as."""
+
+    article: Article
+    chunks: int
+    embedding_model: str = ""
+
+
+class DocStore:
+    """JSON records under a directory (settings.articles_dir), keyed by doc_id (the file name)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, doc_id: str) -> Path:
+        # doc ids are file names; anything unusual is hashed so it cannot escape the directory
+        name = doc_id if _SAFE.match(doc_id) else f"doc-{content_hash(doc_id)}"
+        return self.root / f"{name}.json"
+
+    def put(self, article: Article, *, chunks: int, embedding_model: str = "") -> None:
+        """Write (or replace) an article's record atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        rec = DocRecord(article=article, chunks=chunks, embedding_model=embedding_model)
+        path = self._path(article.doc_id)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(rec.model_dump_json())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def record(self, doc_id: str) -> DocRecord | None:
+        """The stored record, or None when there is none (or it is unreadable)."""
+        path = self._path(doc_id)
+        if not path.is_file():
+            return None
+        try:
+            rec = DocRecord.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # unreadable record: treated as absent, so ingest redoes the document
+        return rec if rec.article.doc_id == doc_id else None
+
+    def get(self, doc_id: str) -> Article:
+        """The article named doc_id, or StoreError saying how to get it."""
+        rec = self.record(doc_id)
+        if rec is None:
+            raise StoreError(
+                f"article '{doc_id}' is not in the article store {self.root}; run `parley ingest` on it"
+            )
+        return rec.article
+
+    def has(self, doc_id: str) -> bool:
+        """True when a readable record exists."""
+        return self.record(doc_id) is not None
+
+    def ids(self) -> list[str]:
+        """All stored doc ids, sorted."""
+        return sorted(a.doc_id for a in self.all())
+
+    def all(self) -> list[Article]:
+        """Every stored article, sorted by doc_id."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in sorted(self.root.glob("*.json")):
+            if p.name.startswith(".tmp-"):
+                continue
+            try:
+                out.append(DocRecord.model_validate(json.loads(p.read_text(encoding="utf-8"))).article)
+            except (OSError, ValueError):
+                continue
+        return sorted(out, key=lambda a: a.doc_id)
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove an article's record; True if one was removed."""
+        path = self._path(doc_id)
+        if path.is_file():
+            path.unlink()
+            return True
+        return False

@@ -1,0 +1,284 @@
+"""The chunk store: one Chroma collection (cosine), on disk or behind a `chroma run` server.
+
+We always pass vectors ourselves (the collection has no embedding function), and the collection's
+metadata records which embedding model built it, so a store is never queried with vectors from
+another model. A `generation` counter in the metadata changes on every write: retrievers use it
+to know when their BM25 index is stale, even when another process wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from parley.errors import StoreError
+from parley.schema import Chunk
+from parley.settings import Settings
+
+MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
+_PAGE = 5000
+_HEARTBEAT_TIMEOUT_S = 3.0
+_META_MODEL, _META_DIM, _META_GEN = "embedding_model", "embedding_dim", "generation"
+
+log = logging.getLogger(__name__)
+
+
+def _client_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def _parse_url(url: str) -> tuple[str, int, bool]:
+    u = urlparse(url if "://" in url else f"http://{url}")
+    if not u.hostname:
+        raise StoreError(f"PARLEY_CHROMA_URL={url} is not a URL; use e.g. http://127.0.0.1:8000")
+    ssl = u.scheme == "https"
+    return u.hostname, u.port or (443 if ssl else 8000), ssl
+
+
+def _http_client(url: str) -> Any:
+    """Connect to a Chroma server, failing fast with one line when it is not answering."""
+    import chromadb
+    import httpx
+
+    host, port, ssl = _parse_url(url)
+    base = f"{'https' if ssl else 'http'}://{host}:{port}"
+    try:  # our own short heartbeat: chromadb's client can wait long on an unreachable host
+        httpx.get(f"{base}/api/v2/heartbeat", timeout=_HEARTBEAT_TIMEOUT_S).raise_for_status()
+    except Exception as e:
+        raise StoreError(
+            f"Chroma server at PARLEY_CHROMA_URL={url} is not answering ({type(e).__name__}); "
+            "start it with `chroma run --path DIR --port PORT` or unset PARLEY_CHROMA_URL"
+        ) from e
+    try:
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_client_settings())
+    except Exception as e:
+        raise StoreError(f"cannot use Chroma server at PARLEY_CHROMA_URL={url}: {e}") from e
+
+
+def _persistent_client(settings: Settings) -> Any:
+    import chromadb
+
+    path = settings.chroma_path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+    except Exception as e:
+        raise StoreError(
+            f"cannot open the Chroma store at {path} ({type(e).__name__}: {e}); it may come from "
+            f"another Chroma version: delete {path} (PARLEY_DATA_DIR/chroma) and re-ingest"
+        ) from e
+
+
+def _meta_of(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "source": chunk.source,
+        "start": chunk.start,
+        "end": chunk.end,
+        "index": chunk.index,
+        "doc_hash": chunk.doc_hash,
+    }
+    # Chroma metadata cannot hold None: absent keys mean "unknown"
+    for key in ("title", "outlet"):
+        if getattr(chunk, key):
+            meta[key] = getattr(chunk, key)
+    if chunk.date:
+        meta["date"] = chunk.date.isoformat()
+    return meta
+
+
+def chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
+    """Rebuild a Chunk from a Chroma row."""
+    date = meta.get("date")
+    return Chunk(
+        id=cid,
+        source=meta["source"],
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        index=int(meta["index"]),
+        doc_hash=meta["doc_hash"],
+        title=meta.get("title"),
+        outlet=meta.get("outlet"),
+        date=dt.date.fromisoformat(date) if date else None,
+    )
+
+
+class ChunkStore:
+    """Chunks and their vectors in one Chroma collection built by one embedding model."""
+
+    def __init__(self, settings: Settings, *, model_name: str, dim: int, client: Any = None):
+        self.settings = settings
+        self.model_name = model_name
+        self.dim = int(dim)
+        self.where = settings.chroma_url or str(settings.chroma_path)
+        if client is None:
+            client = _http_client(settings.chroma_url) if settings.chroma_url else _persistent_client(settings)
+        self._client = client
+        name = settings.collection
+        try:
+            self._col = client.get_or_create_collection(
+                name,
+                embedding_function=None,  # never Chroma's default (it downloads a model)
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={_META_MODEL: model_name, _META_DIM: self.dim, _META_GEN: 0},
+            )
+        except StoreError:
+            raise
+        except Exception as e:
+            msg = str(e).split("\n")[0]
+            hint = (
+                "set PARLEY_COLLECTION to 3-512 letters, digits, '.', '_' or '-'"
+                if "name" in msg.lower()
+                else f"delete {self.where} (PARLEY_DATA_DIR/chroma) and re-ingest"
+            )
+            raise StoreError(f"cannot open collection '{name}' in {self.where}: {msg}; {hint}") from e
+        self._check_model()
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Any) -> ChunkStore:
+        """Open the store for this embedder (uses its `name` and `dim`)."""
+        return cls(settings, model_name=embedder.name, dim=embedder.dim)
+
+    def _check_model(self) -> None:
+        meta = self._col.metadata or {}
+        built, bdim = meta.get(_META_MODEL), meta.get(_META_DIM)
+        if built is None:
+            raise StoreError(
+                f"collection '{self.settings.collection}' in {self.where} has no embedding-model "
+                "record (not built by Parley); use another PARLEY_COLLECTION or delete it"
+            )
+        if built != self.model_name or int(bdim) != self.dim:
+            raise StoreError(
+                f"collection '{self.settings.collection}' was built with {built} (dim {bdim}); "
+                f"you are using {self.model_name} (dim {self.dim}): re-ingest into a new "
+                "PARLEY_COLLECTION or delete PARLEY_DATA_DIR/chroma"
+            )
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a Chroma call, turning its failures into one-line StoreErrors."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            msg = str(e).split("\n")[0]
+            raise StoreError(f"Chroma {what} failed at {self.where}: {type(e).__name__}: {msg}") from e
+
+    def generation(self) -> int:
+        """A counter that changes whenever the store's contents change."""
+        col = self._call("read", self._client.get_collection, self.settings.collection, embedding_function=None)
+        return int((col.metadata or {}).get(_META_GEN, 0))
+
+    def _bump(self) -> None:
+        gen = self.generation() + 1
+        meta = {_META_MODEL: self.model_name, _META_DIM: self.dim, _META_GEN: gen}
+        self._call("modify", self._col.modify, metadata=meta)
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self._call("count", self._col.count))
+
+    def _ids_of(self, source: str) -> list[str]:
+        got = self._call("get", self._col.get, where={"source": source}, include=[])
+        return list(got["ids"])
+
+    def replace_source(self, source: str, chunks: Sequence[Chunk], vectors: Any) -> None:
+        """Make `chunks` the only chunks of `source`: upsert the new, then delete the rest."""
+        vecs = np.asarray(vectors, dtype=np.float32)
+        if len(chunks) != len(vecs):
+            raise ValueError(f"{len(chunks)} chunks but {len(vecs)} vectors")
+        if len(vecs) and vecs.shape[1] != self.dim:
+            raise StoreError(f"vectors have dim {vecs.shape[1]}, collection expects {self.dim}")
+        if any(c.source != source for c in chunks):
+            raise ValueError(f"all chunks must belong to {source}")
+        old = set(self._ids_of(source))
+        # upsert first so the source stays searchable; a crash here leaves extras that a re-run removes
+        for b in range(0, len(chunks), MAX_BATCH):
+            part = chunks[b : b + MAX_BATCH]
+            self._call(
+                "upsert",
+                self._col.upsert,
+                ids=[c.id for c in part],
+                embeddings=vecs[b : b + MAX_BATCH],
+                documents=[c.text for c in part],
+                metadatas=[_meta_of(c) for c in part],
+            )
+        stale = sorted(old - {c.id for c in chunks})
+        for b in range(0, len(stale), MAX_BATCH):
+            self._call("delete", self._col.delete, ids=stale[b : b + MAX_BATCH])
+        self._bump()
+
+    def delete_source(self, source: str) -> int:
+        """Remove every chunk of `source`; return how many were removed."""
+        ids = self._ids_of(source)
+        for b in range(0, len(ids), MAX_BATCH):
+            self._call("delete", self._col.delete, ids=ids[b : b + MAX_BATCH])
+        if ids:
+            self._bump()
+        return len(ids)
+
+    def _pages(self, include: list[str]) -> Any:
+        offset = 0
+        while True:
+            got = self._call("get", self._col.get, include=include, limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield got
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Per source: the doc_hash its chunks carry and how many chunks it has."""
+        out: dict[str, dict[str, Any]] = {}
+        for got in self._pages(["metadatas"]):
+            for meta in got["metadatas"]:
+                entry = out.setdefault(meta["source"], {"doc_hash": meta["doc_hash"], "chunks": 0})
+                entry["chunks"] += 1
+                if entry["doc_hash"] != meta["doc_hash"]:
+                    entry["doc_hash"] = None  # mixed hashes: a half-done replace; redo it
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk, ordered by source and position (for BM25)."""
+        chunks = [
+            chunk_from_record(cid, doc, meta)
+            for got in self._pages(["documents", "metadatas"])
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        chunks.sort(key=lambda c: (c.source, c.index, c.start))
+        return chunks
+
+    def query(
+        self, vector: Any, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks with their cosine similarity, best first."""
+        n = self.count()
+        if n == 0:
+            return []
+        got = self._call(
+            "query",
+            self._col.query,
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (chunk_from_record(cid, doc, meta), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+    def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id (to score chunks that only BM25 found)."""
+        if not ids:
+            return {}
+        got = self._call("get", self._col.get, ids=list(ids), include=["embeddings"])
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"], strict=True)}
