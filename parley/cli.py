@@ -104,7 +104,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- entry point ----------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search]
+from parley.cli_qa import _add_ask  # noqa: E402
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask]
 
 
 def build_parser() -> argparse.ArgumentParser:

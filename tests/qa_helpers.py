@@ -20,8 +20,17 @@ def paragraph_chunks(source: str, text: str) -> list[Chunk]:
         pos = start + len(para)
         if len(para.strip()) < 40:
             continue
-        chunks.append(Chunk(id=content_hash(source, str(start), para), source=source, start=start,
-                            end=start + len(para), text=para, index=i, doc_hash="h"))
+        chunks.append(
+            Chunk(
+                id=content_hash(source, str(start), para),
+                source=source,
+                start=start,
+                end=start + len(para),
+                text=para,
+                index=i,
+                doc_hash="h",
+            )
+        )
     return chunks
 
 
@@ -37,8 +46,13 @@ class ListRetriever(BaseRetriever):
         return [Passage(chunk=c, rank=i, score=1.0 / i) for i, c in enumerate(scored[:k], 1)]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun):
-        return [Document(page_content=p.chunk.text, metadata={**p.chunk.model_dump(mode="json"), "score": p.score})
-                for p in self.search(query, self.k)]
+        return [
+            Document(
+                page_content=p.chunk.text,
+                metadata={**p.chunk.model_dump(mode="json"), "score": p.score},
+            )
+            for p in self.search(query, self.k)
+        ]
 
 
 def fake_model(*replies: str) -> GenericFakeChatModel:

@@ -6,19 +6,23 @@ SRC = "000_997b5712c965d847.txt"
 
 
 def _passages(seed_texts, source=SRC):
-    return [Passage(chunk=c, rank=i, score=1.0) for i, c in
-            enumerate(paragraph_chunks(source, seed_texts[source]), 1)]
+    return [
+        Passage(chunk=c, rank=i, score=1.0)
+        for i, c in enumerate(paragraph_chunks(source, seed_texts[source]), 1)
+    ]
 
 
 def test_each_sentence_cites_the_exact_supporting_sentence(seed_texts):
     text = seed_texts[SRC]
-    answer = ("Jake Sullivan held a conversation with Nikolai Patrushev. "
-              "Zakharova said there is no active negotiation process with the United States.")
+    answer = (
+        "Jake Sullivan held a conversation with Nikolai Patrushev. "
+        "Zakharova said there is no active negotiation process with the United States."
+    )
     out = attach_citations(answer, _passages(seed_texts))
     assert [s.supported for s in out.sentences] == [True, True]
     assert len(out.citations) == 2
     for c in out.citations:
-        assert text[c.start:c.end] == c.text  # verbatim span of the original file
+        assert text[c.start : c.end] == c.text  # verbatim span of the original file
         assert c.source == SRC
     assert "Patrushev" in out.citations[0].text and "Sullivan" in out.citations[0].text
     assert "no active negotiation process" in out.citations[1].text
@@ -64,5 +68,7 @@ def test_strip_markers_parses_variants():
 
 def test_thresholds_are_policy(seed_texts):
     strict = CitationPolicy(min_support=0.99)
-    out = attach_citations("Sullivan talked about weapons and Ukraine.", _passages(seed_texts), policy=strict)
+    out = attach_citations(
+        "Sullivan talked about weapons and Ukraine.", _passages(seed_texts), policy=strict
+    )
     assert out.citations == []
