@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     llm_backend: Literal["local", "openai", "fake"] = "local"
     local_model: Literal["qwen2.5-0.5b", "qwen2.5-1.5b"] = "qwen2.5-0.5b"
     local_model_path: Path | None = None  # an explicit GGUF file wins over the packaged one
+    # where joined GGUF models are cached; unset = data_dir/models. Tests share one cache here
+    shared_models_dir: Path | None = None
     n_ctx: int = Field(4096, ge=512)
     n_threads: int | None = None
     openai_base_url: str | None = None

@@ -1,0 +1,294 @@
+"""The one chat-model factory: embedded llama.cpp, any OpenAI-compatible server, or a fake.
+
+Every chain receives the model `make_chat_model(settings)` returns. Failures reach callers as
+one-line `ModelError`s: ChatLlamaCpp raises them itself, and the OpenAI-compatible model
+translates connection errors, timeouts and HTTP errors into them (naming the URL, never the
+key), for `invoke`, `stream`, `batch` and their async forms alike. Code that calls a raw
+OpenAI client can use `translate_errors(settings)` to get the same messages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, convert_to_messages
+from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from chains.llamacpp import ChatLlamaCpp
+from parley.errors import ModelError
+from parley.modelfiles import ensure_local_model
+from parley.settings import Settings
+
+OPENAI_URL = "https://api.openai.com/v1"
+# local servers (llama.cpp, vLLM, Ollama) ignore the key, but the client insists on one
+NO_KEY = "not-needed"
+FAKE_REPLY = (
+    "This is Parley's fake chat model: set PARLEY_LLM_BACKEND=local or openai for real answers."
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _http_errors() -> tuple[tuple[type[BaseException], ...], ...]:
+    """(any, timeout, transport) error classes of openai and the httpx flavours it may use."""
+    found = [openai.APIError], [openai.APITimeoutError], [openai.APIConnectionError]
+    for name in ("httpx", "httpx2"):  # openai 3.x runs on httpx2; mid-stream reads may leak them
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        for group, attr in zip(
+            found, ("HTTPError", "TimeoutException", "TransportError"), strict=True
+        ):
+            group.append(getattr(mod, attr))
+    return tuple(tuple(group) for group in found)
+
+
+_ANY_ERROR, _TIMEOUT_ERRORS, _TRANSPORT_ERRORS = _http_errors()
+
+
+def make_chat_model(
+    settings: Settings, *, fake_responses: list[str] | None = None
+) -> BaseChatModel:
+    """Build the chat model `settings.llm_backend` names (`fake_responses` only for `fake`)."""
+    if settings.llm_backend == "local":
+        path = ensure_local_model(settings)
+        return ChatLlamaCpp(
+            model_path=str(path),
+            model_name=settings.local_model if settings.local_model_path is None else path.stem,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+        )
+    if settings.llm_backend == "openai":
+        return _make_openai(settings)
+    return FakeListChatModel(responses=fake_responses or [FAKE_REPLY])
+
+
+def model_label(settings: Settings) -> str:
+    """Describe the active chat model for display (never includes secrets)."""
+    if settings.llm_backend == "openai":
+        return f"{settings.openai_model} @ {public_url(settings.openai_base_url or OPENAI_URL)}"
+    if settings.llm_backend == "fake":
+        return "fake chat model"
+    name = settings.local_model_path.name if settings.local_model_path else settings.local_model
+    return f"{name} (embedded llama.cpp)"
+
+
+def public_url(url: str) -> str:
+    """Drop any user:password from a URL so it can be shown and logged."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+# --------------------------------------------------------------------------- openai-compatible
+
+
+class ParleyChatOpenAI(ChatOpenAI):
+    """ChatOpenAI that raises one-line ModelErrors and caps tokens on llama.cpp-style servers."""
+
+    # also send `max_tokens`, for servers that ignore max_completion_tokens
+    send_max_tokens: bool = False
+
+    def _get_request_payload(
+        self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        cap = payload.get("max_completion_tokens")
+        if self.send_max_tokens and cap is not None:
+            # llama.cpp's server ignores max_completion_tokens (a 20-token call wrote 4,086)
+            payload["extra_body"] = {**(payload.get("extra_body") or {}), "max_tokens": cap}
+        return payload
+
+    def _errors(self) -> Any:
+        key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
+        return translate_errors(
+            self.openai_api_base or OPENAI_URL,
+            secret=key,
+            timeout=self.request_timeout,
+            model=self.model_name,
+        )
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        with self._errors():
+            return super()._generate(*args, **kwargs)
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        with self._errors():
+            return await super()._agenerate(*args, **kwargs)
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        with self._errors():
+            yield from super()._stream(*args, **kwargs)
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        with self._errors():
+            async for chunk in super()._astream(*args, **kwargs):
+                yield chunk
+
+
+def _make_openai(settings: Settings) -> ParleyChatOpenAI:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    if not key and not settings.openai_base_url:
+        raise ModelError(
+            "PARLEY_OPENAI_API_KEY is not set: set it, or point PARLEY_OPENAI_BASE_URL at a local server"
+        )
+    return ParleyChatOpenAI(
+        base_url=settings.openai_base_url,
+        api_key=SecretStr(key or NO_KEY),
+        model=settings.openai_model,
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        streaming=False,  # invoke() returns whole answers; callers that want tokens call stream()
+        send_max_tokens=settings.openai_base_url is not None,
+    )
+
+
+@contextmanager
+def translate_errors(
+    url: str, *, secret: str | None = None, timeout: Any = None, model: str | None = None
+) -> Iterator[None]:
+    """Turn openai/httpx failures inside the block into one-line ModelErrors naming `url`."""
+    try:
+        yield
+    except ModelError:
+        raise
+    except _ANY_ERROR as exc:
+        raise model_error(exc, url, secret=secret, timeout=timeout, model=model) from None
+
+
+def model_error(
+    exc: BaseException,
+    url: str,
+    *,
+    secret: str | None = None,
+    timeout: Any = None,
+    model: str | None = None,
+) -> ModelError:
+    """Build the user-facing ModelError for an openai/httpx exception (key redacted)."""
+    where = f"chat model at {public_url(url)}"
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, _TIMEOUT_ERRORS):
+        wait = f" within {timeout:g}s" if isinstance(timeout, int | float) else ""
+        msg = f"{where} did not answer{wait}: is it overloaded? raise PARLEY_LLM_TIMEOUT_S or shorten the prompt"
+    elif isinstance(exc, _TRANSPORT_ERRORS):
+        msg = f"cannot reach {where}: is the server running? check PARLEY_OPENAI_BASE_URL"
+    elif status in (401, 403):
+        # never echo the server's text here: OpenAI quotes part of the rejected key in it
+        msg = f"{where} rejected the API key (HTTP {status}): check PARLEY_OPENAI_API_KEY"
+    elif status == 404:
+        msg = (
+            f"{where} has no model {model!r} or no such endpoint (HTTP 404): check "
+            "PARLEY_OPENAI_MODEL and PARLEY_OPENAI_BASE_URL (it usually ends in /v1)"
+        )
+    elif status == 429:
+        msg = f"{where} is rate-limiting requests (HTTP 429): wait and retry, or raise PARLEY_LLM_MAX_RETRIES"
+    elif status is not None:
+        detail = _short(getattr(exc, "message", "") or str(exc))
+        msg = f"{where} failed with HTTP {status}: {detail}"
+    else:
+        msg = f"{where} failed: {_short(str(exc))}"
+    return ModelError(redact(msg, secret))
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Replace every occurrence of `secret` in `text` (no-op for empty/dummy keys)."""
+    if secret and secret != NO_KEY:
+        text = text.replace(secret, "***")
+    return text
+
+
+# --------------------------------------------------------------------------- JSON mode
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def json_instruction(schema: type[BaseModel]) -> str:
+    """The system-prompt line telling a model to answer with JSON fitting `schema`."""
+    compact = json.dumps(schema.model_json_schema(), separators=(",", ":"))
+    return (
+        f"Reply with one JSON object only, no other text. It must match this JSON schema: {compact}"
+    )
+
+
+def parse_json(text: str, schema: type[M], *, label: str = "chat model") -> M:
+    """Parse a model's JSON reply (code fences tolerated) into `schema`, or raise ModelError."""
+    body = text.strip()
+    fenced = _FENCE.match(body)
+    if fenced:
+        body = fenced.group(1)
+    elif not body.startswith("{") and "{" in body:
+        # small models sometimes add a sentence around the object
+        body = body[body.find("{") : body.rfind("}") + 1]
+    try:
+        return schema.model_validate(json.loads(body))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        reason = _short(str(exc).splitlines()[0], 120)
+        raise ModelError(
+            f"{label} returned no valid {schema.__name__} JSON ({reason}): got {_short(text, 120)!r}"
+        ) from None
+
+
+def json_mode(model: BaseChatModel, schema: type[M], *, instruct: bool = True) -> Runnable[Any, M]:
+    """Return a Runnable: chat input in, a validated `schema` instance out.
+
+    Local llama.cpp models are constrained by a grammar built from the schema; OpenAI-compatible
+    servers get `response_format={"type": "json_object"}`; with `instruct` the schema is also
+    stated in the system prompt (a grammar guarantees syntax, the prompt tells the model what
+    the fields mean).
+    """
+    if isinstance(model, ChatLlamaCpp):
+        bound: Runnable = model.bind(
+            response_format={"type": "json_object", "schema": schema.model_json_schema()}
+        )
+    elif isinstance(model, ChatOpenAI):
+        bound = model.bind(response_format={"type": "json_object"})
+    else:
+        bound = model
+    label = getattr(model, "label", None) or type(model).__name__
+
+    def add_instruction(value: LanguageModelInput) -> list[BaseMessage]:
+        messages = list(_as_messages(value))
+        if not instruct:
+            return messages
+        line = json_instruction(schema)
+        if messages and isinstance(messages[0], SystemMessage):
+            return [SystemMessage(content=f"{messages[0].content}\n\n{line}"), *messages[1:]]
+        return [SystemMessage(content=line), *messages]
+
+    def parse(message: BaseMessage) -> M:
+        return parse_json(str(message.content), schema, label=label)
+
+    return RunnableLambda(add_instruction) | bound | RunnableLambda(parse)
+
+
+def _as_messages(value: LanguageModelInput) -> list[BaseMessage]:
+    if isinstance(value, str):
+        return [HumanMessage(content=value)]
+    if hasattr(value, "to_messages"):
+        return value.to_messages()
+    return convert_to_messages(value)
