@@ -63,3 +63,29 @@ def expand_txt(paths: Iterable[Path]) -> list[Path]:
 
 
 HAND_READERS = {"reader": read_txt, "chunker": para_chunks, "expand": expand_txt}
+
+
+def generate_corpus(
+    out_dir: Path,
+    seed_texts: dict[str, str],
+    n_files: int,
+    sentences_per_file: int = 24,
+    seed: int = 7,
+) -> list[Path]:
+    """Write n_files articles made of shuffled seed sentences (paragraphs of three sentences)."""
+    import random
+
+    from vectorstore.sentences import split_sentences
+
+    pool = [t[a:b] for t in seed_texts.values() for a, b in split_sentences(t) if b - a > 40]
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n_files):
+        sents = rng.sample(pool, min(sentences_per_file, len(pool)))
+        paras = [" ".join(sents[j : j + 3]) for j in range(0, len(sents), 3)]
+        title = f"Generated report {i}: {sents[0][:60]}"
+        p = out_dir / f"{i:03d}_gen{seed}.txt"
+        p.write_text(title + "\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+        paths.append(p)
+    return paths

@@ -1,0 +1,147 @@
+"""Hybrid retrieval: tokenising, spelling variants, BM25 scoring, RRF, cache refresh, LangChain API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from langchain_core.documents import Document
+from store_helpers import HAND_READERS, make_article, para_chunks
+
+from parley.schema import Passage
+from parley.settings import get_settings
+from vectorstore.docstore import DocStore
+from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
+from vectorstore.ingest import ingest_paths
+from vectorstore.lexical import STOPWORDS, LexicalIndex, edit_distance, fold, tokenize
+from vectorstore.retrieval import HybridRetriever, passages_from_documents, rrf
+from vectorstore.store import ChunkStore
+
+ZAK, PESKOV_DOCS = "000_997b5712c965d847.txt", {"001_a8fea508baf53730.txt", "003_b571c39c7b842e1b.txt"}
+
+
+def test_tokenize_folds_case_and_accents():
+    assert fold("Zajárova ÉLYSÉE") == "zajarova elysee"
+    assert tokenize("Peskow’s “talks”, Kyiv-2022!") == ["peskow", "s", "talks", "kyiv", "2022"]
+
+
+def test_edit_distance_with_limit():
+    assert edit_distance("zakharova", "zajarova", 2) == 2
+    assert edit_distance("peskov", "peskow", 2) == 1
+    assert edit_distance("kyiv", "kiev", 2) == 2
+    assert edit_distance("negotiation", "sanctions", 2) == 3  # gave up past the limit
+
+
+def test_variants_find_spellings_but_not_noise():
+    idx = LexicalIndex(["Maria Zajarova said", "Peskow told reporters", "aid to Kiev", "Kremlin keeps quiet"])
+    assert ("zajarova", 2) in idx.variants("zakharova")
+    assert ("peskow", 1) in idx.variants("peskov")
+    assert ("kiev", 2) in idx.variants("kyiv")
+    assert idx.variants("keep") == [("keeps", 1)]
+    assert idx.variants("said") == []  # stopwords never expand
+    w = idx.expand("What did Zakharova say?")
+    assert "what" not in w and w["zajarova"] > 0.5
+
+
+def test_inverted_index_matches_rank_bm25(seed_texts):
+    texts = [t for t in seed_texts.values()]
+    idx = LexicalIndex(texts)
+    for q in ["Peskov Kremlin", "negotiations with Ukraine", "Ryabkov concessions"]:
+        terms = [t for t in tokenize(q) if t not in STOPWORDS]
+        assert set(idx.expand(q)) >= set(terms)
+        exact = LexicalIndex(texts)
+        exact.expand = lambda q, _t=terms: dict.fromkeys(_t, 1.0)  # no variants: plain BM25
+        assert np.allclose(exact.scores(q), idx.plain_scores(terms))
+
+
+def test_rrf_sums_reciprocal_ranks():
+    fused = rrf([["a", "b", "c"], ["b", "d"]], k=60)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert max(fused, key=fused.get) == "b"
+
+
+@pytest.fixture
+def fake_store(seed_texts):
+    s = get_settings()
+    e = FakeEmbeddings()
+    store = ChunkStore.open(s, e)
+    for name, text in seed_texts.items():
+        chunks = para_chunks(make_article(name, text))
+        store.replace_source(name, chunks, e.embed_array([c.text for c in chunks]))
+    return s, e, store
+
+
+def test_search_finds_spelling_variants_with_fake_embeddings(fake_store):
+    _, e, store = fake_store
+    r = HybridRetriever(store=store, embedder=e, k=5)
+    top = r.search("What did Zakharova say about negotiations?", 5)
+    # hashed fake vectors make the dense side noise, so check the lexical side's verdict
+    best_bm25 = max(top, key=lambda p: p.bm25_score)
+    assert best_bm25.source == ZAK and "Zajarova" in best_bm25.chunk.text
+    assert ZAK in {p.source for p in top[:3]}
+    assert [p.rank for p in top] == [1, 2, 3, 4, 5]
+    assert all(a.score >= b.score for a, b in zip(top, top[1:], strict=False))
+    assert all(p.dense_score is not None and p.bm25_score is not None for p in top)
+    kiev = r.search("aid to Kyiv", 5)
+    assert {"003_b571c39c7b842e1b.txt", "001_a8fea508baf53730.txt"} <= {p.source for p in kiev}
+
+
+def test_bm25_index_is_cached_and_rebuilt_on_change(fake_store):
+    _, e, store = fake_store
+    r = HybridRetriever(store=store, embedder=e)
+    r.search("Peskov", 3)
+    built = r._lex
+    r.search("Kremlin", 3)
+    assert r._lex is built  # unchanged store: same index
+    art = make_article("new.txt", "Blorptastic summit in Vienna ends with Peskov smiling.")
+    chunks = para_chunks(art)
+    store.replace_source("new.txt", chunks, e.embed_array([c.text for c in chunks]))
+    top = r.search("blorptastic", 3)
+    assert r._lex is not built and top[0].source == "new.txt"
+
+
+def test_langchain_interface_round_trips_passages(fake_store):
+    _, e, store = fake_store
+    r = HybridRetriever(store=store, embedder=e, k=3)
+    docs = r.invoke("Ryabkov unilateral concessions")
+    assert len(docs) == 3 and all(isinstance(d, Document) for d in docs)
+    assert docs[0].metadata["source"] == "003_b571c39c7b842e1b.txt"
+    back = passages_from_documents(docs)
+    assert all(isinstance(p, Passage) for p in back)
+    assert back == r.search("Ryabkov unilateral concessions", 3)
+
+
+def test_empty_store_returns_nothing():
+    e = FakeEmbeddings()
+    r = HybridRetriever(store=ChunkStore.open(get_settings(), e), embedder=e)
+    assert r.search("anything", 5) == []
+
+
+def _project_readers():
+    try:
+        from vectorstore.chunking import chunk_article  # noqa: F401
+        from vectorstore.loader import read_article  # noqa: F401
+    except Exception:  # noqa: BLE001 - loader not landed (or mid-edit): hand-built reader
+        return HAND_READERS
+    return {}
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return OnnxMiniLM()
+
+
+@pytest.mark.integration
+def test_real_model_and_chroma_find_names_across_spellings(seeds_dir, minilm):
+    s = get_settings()
+    store, ds = ChunkStore.open(s, minilm), DocStore(s.articles_dir)
+    report = ingest_paths([seeds_dir], s, minilm, store, ds, progress=False, **_project_readers())
+    assert report.added == 5 and not report.skipped
+    r = HybridRetriever(store=store, embedder=minilm, k=5)
+    top = r.search("Zakharova", 5)
+    assert top[0].source == ZAK
+    assert top[0].chunk.text == ds.get(ZAK).text[top[0].chunk.start : top[0].chunk.end]
+    assert PESKOV_DOCS <= {p.source for p in r.search("Peskov", 5)}
+    assert PESKOV_DOCS <= {p.source for p in r.search("What did Peskow tell reporters?", 5)}
+    kiev = r.search("weapons delivered to Kyiv", 5)
+    assert "003_b571c39c7b842e1b.txt" in {p.source for p in kiev}  # it spells it "Kiev"
+    assert all(-1 <= p.dense_score <= 1 for p in top)
