@@ -57,7 +57,8 @@ _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]“\s]*$")  # "about. “" (a st
 _CREDIT = re.compile(
     r"©|\(c\)\s*\d{4}|\b(?:getty images|shutterstock|afp photo|ap photo|reuters/|epa-efe"
     r"|photo(?:graph)?s? (?:by|credit)|image (?:by|credit|source))"
-    r"|^\W*(?:photo|photograph|image|picture|foto|bild|credit|caption|illustration)\s*[:：|/]",
+    r"|^\W*(?:photo|photograph|image|picture|foto|bild|credit|caption|illustration)\s*[:：|/]"
+    r"|\b(?:photo|image|picture|foto|credit)s?\s*[:：/]\s*[\w .&/-]{2,40}$",
     re.I,
 )
 _WIRE = re.compile(r"^[^.!?]{0,40}\([^()]{2,25}\)\W*$")
@@ -82,7 +83,7 @@ _STRONG = re.compile(
     r"|deja (?:un comentario|una respuesta)|schreibe? einen kommentar|kommentar (?:schreiben|verfassen)"
     r"|antwort hinterlassen|laisser un commentaire|laisser une réponse|lascia un commento|deixe um comentário"
     r"|bir yanıt yazın|yorum yap|оставить комментарий|promo code|free spins|sponsored content"
-    r"|paid (?:post|content|partnership)",
+    r"|paid (?:post|content|partnership)|(?:delivered|straight) to your inbox|get the latest",
     re.I,
 )
 _MEDIUM = re.compile(
@@ -138,6 +139,9 @@ def _stray(tok: str) -> bool:
 def _junk(text: str, words: list[str]) -> str | None:
     if not words:
         return "no words"
+    parts = re.split(r"\s+[›»>|/·•]\s+", text)
+    if len(parts) >= 3 and all(len(_words(p)) <= 3 for p in parts):  # "Home › World › Europe"
+        return "navigation or breadcrumb"
     toks = text.split()
     return "stray token" if len(toks) <= 2 and all(_stray(t) for t in toks) else None
 
@@ -156,9 +160,13 @@ def _link(text: str, terminal: bool) -> str | None:
     return None
 
 
+def _vocab_score(text: str) -> float:
+    return 2 * len(_STRONG.findall(text)) + len(_MEDIUM.findall(text)) + len(_WEAK.findall(text)) / 3
+
+
 def _vocab(text: str, words: list[str], prose: bool) -> str | None:
     strong = len(_STRONG.findall(text))
-    score = 2 * strong + len(_MEDIUM.findall(text)) + len(_WEAK.findall(text)) / 3
+    score = _vocab_score(text)
     n = max(len(words), 1)
     if prose:  # a real sentence needs a strong phrase, or dense vocabulary, to be furniture
         hit = n <= 60 and (strong or (score >= 3 and score / n >= 0.25))
@@ -326,9 +334,16 @@ def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> 
     last = prose[-1] if prose else -1
     for pos, i in enumerate(live):
         u, f = units[i], feats[i]
-        if i == title_i or f.prose:
-            continue
         n = len(f.words)
+        if i == title_i:
+            continue
+        # a CTA-ish line wedged between two removed lines is part of the same widget
+        if n <= 15 and 0 < i < len(units) - 1 and _vocab_score(u.text) >= 1:
+            if units[i - 1].dropped and units[i + 1].dropped:
+                u.reason = "call-to-action next to other furniture"
+                continue
+        if f.prose:
+            continue
         if i < first:  # the head: section labels, bylines, standfirst
             if title_i is not None and i < title_i:
                 if not f.sentence_like:

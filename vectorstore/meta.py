@@ -65,9 +65,10 @@ def extract_meta(text: str, kept: list[tuple[int, int]], title_span: tuple[int, 
     """Title, outlet and date stated in the kept text (a dateline near the top only); never guessed."""
     title = clean_title(text[title_span[0] : title_span[1]]) if title_span else None
     outlet = None
-    for s, e in kept[:4] + kept[-3:]:
+    # a site names itself in a copyright footer or a "published by" line, often in removed furniture
+    for line in text.splitlines():
         for pat in _OUTLET:
-            m = pat.match(text[s:e].strip())
+            m = pat.match(line.strip())
             if m and not outlet:
                 outlet = m.group("o").strip()
     date = precision = basis = None
