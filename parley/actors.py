@@ -1,0 +1,373 @@
+"""The actor registry: who speaks for whom, resolved from the names, titles and spellings news uses.
+
+The registry is data (`parley/data/actors.yaml`, extended by `<data_dir>/actors.yaml`). Matching
+folds case and accents and ignores possessives and hyphens, so "Zajarova’s", "MARIA ZAKHAROVA"
+and "Thomas Greenfield" all find their person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from parley.errors import ParleyError
+from parley.schema import Article
+from parley.settings import Settings
+
+SHIPPED = Path(__file__).parent / "data" / "actors.yaml"
+ActorKind = Literal["state", "alliance", "organisation", "person"]
+
+
+class RegistryError(ParleyError):
+    """An actors.yaml file is unreadable or malformed."""
+
+
+class Member(BaseModel):
+    """A person or body that speaks for an actor."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    kind: Literal["person", "body"] = "person"
+    title: str | None = None
+    aliases: list[str] = []
+
+
+class Actor(BaseModel):
+    """A state, alliance, organisation or person whose positions the ledger tracks."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    kind: ActorKind
+    aliases: list[str] = []
+    members: list[Member] = []
+
+    def member(self, name: str) -> Member | None:
+        """The member called `name` (canonical name), if any."""
+        return next((m for m in self.members if m.name == name), None)
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channels: list[str] = []
+    actors: list[Actor] = []
+
+
+class Match(NamedTuple):
+    """What a name resolved to: the actor, and the member when the name was a member's."""
+
+    actor: Actor
+    member: Member | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A registry name found in text: `text[start:end] == surface`."""
+
+    actor_id: str
+    member: str | None  # the member's canonical name, None for the actor's own aliases
+    start: int
+    end: int
+    surface: str
+
+
+class Discovery(NamedTuple):
+    """A name the corpus uses that the registry does not know."""
+
+    name: str
+    count: int
+    sources: list[str]
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    if c in "’‘`´′":
+        return "'"
+    if c in "‐‑‒–—":
+        return "-"
+    base = "".join(ch for ch in unicodedata.normalize("NFKD", c) if not unicodedata.combining(ch))
+    base = base.lower()
+    return base if len(base) == 1 else (c.lower() if len(c.lower()) == 1 else c)
+
+
+def fold_text(text: str) -> str:
+    """Lowercase, accent-free copy of text with the SAME length, so offsets carry over."""
+    return "".join(_fold_char(c) for c in text)
+
+
+_DETERMINERS = {"the", "a", "an"}
+
+
+def name_key(name: str) -> str:
+    """The lookup key of a name: folded, no possessive, hyphens/punctuation as spaces, no article."""
+    k = fold_text(name).strip()
+    k = re.sub(r"'s\b|'$|s'(?=\s|$)", lambda m: "s" if m.group().startswith("s") else "", k)
+    k = re.sub(r"(?<=\w)\.(?=\w)", "", k)  # U.S. -> us
+    k = re.sub(r"[^\w']+", " ", k).strip()
+    words = k.split()
+    while words and words[0] in _DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+# words that make a title, not a name ("Kremlin spokesman", "Deputy Foreign Minister")
+TITLE_WORDS = frozenset("""
+    president vice prime minister deputy foreign defence defense interior finance secretary
+    general state spokesman spokeswoman spokesperson press ambassador envoy representative
+    permanent adviser advisor national security chief executive officer director head chairman
+    chairwoman chair senator senior official officials diplomat diplomats source sources aide
+    aides minister's ministry department council government administration office commander
+    mayor governor leader king queen chancellor premier justice attorney assistant special
+    top former acting us u.s. un eu nato kremlin white house first lady general-secretary
+    secretary-general deputy-minister negotiator delegation delegate member lawmaker mp
+""".split())
+
+
+def _is_full_name(alias: str) -> bool:
+    """True for "Maria Zajarova"-like aliases (2–4 capitalised words, no title words)."""
+    words = alias.split()
+    return 2 <= len(words) <= 4 and all(
+        w[:1].isupper() and fold_text(w).strip(".") not in TITLE_WORDS for w in words
+    )
+
+
+def _pattern_text(alias: str) -> str:
+    """The folded spelling to scan text for (without a leading article)."""
+    return re.sub(r"^(?:the|a|an)\s+", "", fold_text(alias).strip())
+
+
+def _is_acronym(alias: str) -> bool:
+    bare = alias.replace(".", "")
+    return bare.isupper() and len(bare) <= 5
+
+
+class ActorRegistry:
+    """Actors, their aliases and members, and the channels (outlets) that are never speakers."""
+
+    def __init__(self, actors: Iterable[Actor], channels: Iterable[str] = ()):
+        self.actors: dict[str, Actor] = {a.id: a for a in actors}
+        self.channels: list[str] = list(dict.fromkeys(channels))
+        self._index: dict[str, tuple[str, str | None]] = {}
+        self._surface: dict[str, tuple[str, str | None, bool]] = {}  # key -> (actor, member, person)
+        self._patterns: set[str] = set()  # folded spellings to scan text for
+        self._acronyms: set[str] = set()
+        self._build()
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, settings: Settings) -> ActorRegistry:
+        """The shipped registry with `<data_dir>/actors.yaml` merged over it when present."""
+        base = _read(SHIPPED)
+        user = Path(settings.data_dir) / "actors.yaml"
+        if user.is_file():
+            base = _merge(base, _read(user))
+        return cls(base.actors, base.channels)
+
+    @classmethod
+    def from_yaml(cls, *texts: str) -> ActorRegistry:
+        """A registry from YAML strings, later ones merged over earlier ones (for tests)."""
+        merged = _File()
+        for t in texts:
+            merged = _merge(merged, _parse(yaml.safe_load(t) or {}, "<yaml>"))
+        return cls(merged.actors, merged.channels)
+
+    def _build(self) -> None:
+        surnames: dict[str, list[tuple[str, str]]] = {}
+        for a in self.actors.values():
+            self._add(a.name, a.id, None, a.kind == "person")
+            for al in a.aliases:
+                self._add(al, a.id, None, a.kind == "person")
+            for m in a.members:
+                person = m.kind == "person"
+                for al in [m.name, *m.aliases]:
+                    self._add(al, a.id, m.name, person)
+                    if person and _is_full_name(al):
+                        last = al.split()[-1]
+                        surnames.setdefault(name_key(last), set()).add((a.id, m.name, last))
+        for key, owners in surnames.items():
+            if len({o[:2] for o in owners}) == 1 and key not in self._index:  # ambiguous: left out
+                a_id, member, last = next(iter(owners))
+                self._add(last, a_id, member, True)
+        for ch in self.channels:
+            self._surface.setdefault(name_key(ch), ("", None, False))
+            self._patterns.add(_pattern_text(ch))
+        alts = sorted((p for p in self._patterns if p), key=len, reverse=True)
+        pats = [r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", p)) for p in alts]
+        self._rx = re.compile(r"(?<![\w])(?:" + "|".join(pats) + r")(?![\w])") if pats else None
+
+    def _add(self, alias: str, actor_id: str, member: str | None, person: bool) -> None:
+        key = name_key(alias)
+        if not key:
+            return
+        self._index[key] = (actor_id, member)  # later (user) entries win
+        self._surface[key] = (actor_id, member, person)
+        self._patterns.add(_pattern_text(alias))
+        if _is_acronym(alias):
+            self._acronyms.add(alias.replace(".", ""))
+
+    # ---- lookups -------------------------------------------------------------------------
+
+    def _match(self, key: str) -> Match | None:
+        hit = self._index.get(key)
+        if hit is None:
+            return None
+        actor = self.actors[hit[0]]
+        return Match(actor, actor.member(hit[1]) if hit[1] else None)
+
+    def lookup(self, name: str, *, contained: bool = True) -> Match | None:
+        """Resolve a name, alias, or titled name ("Kremlin spokesman Dmitry Peskov") to a Match.
+
+        Tries the whole name, then shorter endings (titles come first in English), then, when
+        `contained`, any registry name inside it (longest first).
+        """
+        words = name_key(name).split()
+        for i in range(len(words)):
+            m = self._match(" ".join(words[i:]))
+            if m:
+                return m
+        if contained:
+            for n in range(len(words) - 1, 0, -1):
+                for i in range(len(words) - n + 1):
+                    m = self._match(" ".join(words[i : i + n]))
+                    if m:
+                        return m
+        return None
+
+    def resolve(self, name_or_alias: str) -> Actor | None:
+        """The actor a name, alias, title-prefixed name or surname belongs to, or None."""
+        m = self.lookup(name_or_alias)
+        return m.actor if m else None
+
+    def knows(self, name: str) -> bool:
+        """True when the exact name (case/accent/possessive aside) is a registry name."""
+        return name_key(name) in self._index
+
+    def is_channel(self, name: str) -> bool:
+        """True when the name is an outlet or news agency (a channel, not a speaker)."""
+        key = name_key(name)
+        keys = {name_key(c) for c in self.channels}
+        return key in keys or any(key.endswith(" " + k) for k in keys)
+
+    def find_mentions(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+        """Registry names in text[start:end], longest match first, outlets excluded."""
+        end = len(text) if end is None else end
+        if self._rx is None:
+            return []
+        folded = fold_text(text)
+        out: list[Mention] = []
+        for m in self._rx.finditer(folded, start, end):
+            surface = text[m.start() : m.end()]
+            actor_id, member, person = self._surface.get(name_key(surface), ("", None, False))
+            if not actor_id:
+                continue  # a channel ("Washington Post") or an unindexed spelling
+            bare = surface.replace(".", "")
+            if len(bare) <= 3 and bare.upper() in self._acronyms and bare != bare.upper():
+                continue  # "us" is not "US", "un" is not "UN"
+            if person and not surface[:1].isupper():
+                continue  # people's names are capitalised in running text
+            out.append(Mention(actor_id, member, m.start(), m.end(), surface))
+        return out
+
+    def query_aliases(self, text: str) -> list[str]:
+        """Spelling variants of registry names found in a question ("Zakharova" → "Zajarova")."""
+        out: list[str] = []
+        for men in self.find_mentions(text):
+            actor = self.actors[men.actor_id]
+            said = name_key(men.surface)
+            if men.member:
+                m = actor.member(men.member)
+                names = [m.name, *m.aliases] if m else []
+            else:  # an actor's own aliases: only the ones spelled like what was asked
+                names = [n for n in [actor.name, *actor.aliases]
+                         if difflib.SequenceMatcher(None, name_key(n), said).ratio() >= 0.7]
+            out += [n for n in names if name_key(n) != said]
+        return list(dict.fromkeys(out))
+
+    def discover(self, articles: Iterable[Article]) -> list[Discovery]:
+        """Names of people/organisations the corpus uses that the registry lacks, most frequent first."""
+        from parley.actors_discover import discover
+
+        return discover(articles, self)
+
+
+def _parse(data: Any, where: str) -> _File:
+    if not isinstance(data, dict):
+        raise RegistryError(f"{where}: expected a mapping with `actors:` (and `channels:`)")
+    try:
+        return _File.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise RegistryError(f"{where}: {loc}: {err['msg']}; fix the entry or remove it") from None
+
+
+def _read(path: Path) -> _File:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise RegistryError(f"cannot read actor registry {path}: {first}; fix or remove it") from None
+    return _parse(data, str(path))
+
+
+def _merge(base: _File, extra: _File) -> _File:
+    """Merge `extra` over `base`: same-id actors gain aliases/members, scalars are replaced."""
+    actors = {a.id: a.model_copy(deep=True) for a in base.actors}
+    for a in extra.actors:
+        old = actors.get(a.id)
+        if old is None:
+            actors[a.id] = a
+            continue
+        old.name, old.kind = a.name, a.kind
+        old.aliases = list(dict.fromkeys(old.aliases + a.aliases))
+        for m in a.members:
+            mine = old.member(m.name)
+            if mine is None:
+                old.members.append(m)
+            else:
+                mine.kind, mine.title = m.kind, m.title or mine.title
+                mine.aliases = list(dict.fromkeys(mine.aliases + m.aliases))
+    return _File(channels=list(dict.fromkeys(base.channels + extra.channels)),
+                 actors=list(actors.values()))
+
+
+# ---- `parley actors` -----------------------------------------------------------------------
+
+
+def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
+    """List the registry and the names the ingested corpus uses that it does not know yet."""
+    from vectorstore.docstore import DocStore
+
+    registry = ActorRegistry.load(settings)
+    articles = DocStore(settings.articles_dir).all()
+    found = registry.discover(articles)
+    limit = getattr(args, "limit", 30) or 30
+    if getattr(args, "json", False):
+        print(json.dumps({
+            "actors": [a.model_dump() for a in registry.actors.values()],
+            "unknown": [d._asdict() for d in found[:limit]],
+            "articles": len(articles),
+        }, indent=2, ensure_ascii=False))
+        return 0
+    for a in registry.actors.values():
+        people = ", ".join(m.name for m in a.members) or "-"
+        print(f"{a.id:22} {a.kind:12} {a.name}: {len(a.aliases)} aliases; members: {people}")
+    print(f"\nnames in {len(articles)} ingested articles the registry does not know"
+          f" (add them to {Path(settings.data_dir) / 'actors.yaml'}):")
+    for d in found[:limit]:
+        print(f"  {d.count:4}  {d.name}  ({', '.join(d.sources[:3])}{' …' if len(d.sources) > 3 else ''})")
+    if not found:
+        print("  (none)")
+    return 0
