@@ -27,7 +27,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from chains.llamacpp import ChatLlamaCpp
-from parley.errors import ModelError
+from parley.errors import ModelError, ModelOutputError
 from parley.modelfiles import ensure_local_model
 from parley.settings import Settings
 
@@ -236,7 +236,7 @@ def json_instruction(schema: type[BaseModel]) -> str:
 
 
 def parse_json(text: str, schema: type[M], *, label: str = "chat model") -> M:
-    """Parse a model's JSON reply (code fences tolerated) into `schema`, or raise ModelError."""
+    """Parse a model's JSON reply (code fences tolerated) into `schema`, or raise ModelOutputError."""
     body = text.strip()
     fenced = _FENCE.match(body)
     if fenced:
@@ -248,27 +248,28 @@ def parse_json(text: str, schema: type[M], *, label: str = "chat model") -> M:
         return schema.model_validate(json.loads(body))
     except (json.JSONDecodeError, ValidationError) as exc:
         reason = _short(str(exc).splitlines()[0], 120)
-        raise ModelError(
+        raise ModelOutputError(
             f"{label} returned no valid {schema.__name__} JSON ({reason}): got {_short(text, 120)!r}"
         ) from None
 
 
-def json_mode(model: BaseChatModel, schema: type[M], *, instruct: bool = True) -> Runnable[Any, M]:
+def json_mode(
+    model: BaseChatModel, schema: type[M], *, instruct: bool = True, **bind: Any
+) -> Runnable[Any, M]:
     """Return a Runnable: chat input in, a validated `schema` instance out.
 
     Local llama.cpp models are constrained by a grammar built from the schema; OpenAI-compatible
     servers get `response_format={"type": "json_object"}`; with `instruct` the schema is also
     stated in the system prompt (a grammar guarantees syntax, the prompt tells the model what
-    the fields mean).
+    the fields mean). Extra keywords (e.g. `max_tokens=40`) are bound to the model call.
     """
     if isinstance(model, ChatLlamaCpp):
-        bound: Runnable = model.bind(
-            response_format={"type": "json_object", "schema": schema.model_json_schema()}
-        )
+        fmt: dict[str, Any] | None = {"type": "json_object", "schema": schema.model_json_schema()}
     elif isinstance(model, ChatOpenAI):
-        bound = model.bind(response_format={"type": "json_object"})
+        fmt = {"type": "json_object"}
     else:
-        bound = model
+        fmt = None
+    bound = model.bind(**bind, **({"response_format": fmt} if fmt else {}))
     label = getattr(model, "label", None) or type(model).__name__
 
     def add_instruction(value: LanguageModelInput) -> list[BaseMessage]:

@@ -24,3 +24,7 @@ class EmbeddingError(ParleyError):
 
 class ModelError(ParleyError):
     """The chat model is missing, down, slow, or misconfigured."""
+
+
+class ModelOutputError(ModelError):
+    """The model answered, but not in the required form (invalid JSON, label outside the set)."""
