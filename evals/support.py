@@ -6,8 +6,9 @@ scorer would grade the system against itself). The rule, in full:
 * Text is normalised: accents stripped, case folded, `%` read as "percent", thousands separators
   dropped (100,000 → 100000), every other non-alphanumeric character becomes a space.
 * Content words: normalised words that are not stopwords (single digits count).
-* Key entities: words written with a capital letter anywhere but the sentence's first word, and
-  every number.
+* Key entities: non-stopword words written with a capital letter (the first word too: answers
+  often open with a name, "Lavrov said ..."; stopwords cover openers like "The", "However"),
+  and every number.
 * Two words match when equal, or (not numbers, both ≥ 5 letters) when they share a 5-letter prefix
   (a crude stemmer: negotiation/negotiate, Ukraine/Ukrainian) or their difflib ratio is ≥ 0.8
   (transliterations: Zakharova/Zajarova, Peskov/Peskow). Numbers match only exactly.
@@ -36,7 +37,8 @@ STOPWORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
-    said say says told according added s t d ll re ve m""".split()
+    said say says told according added s t d ll re ve m however meanwhile moreover furthermore
+    additionally overall therefore thus instead yes""".split()
 )
 
 _SEP = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
@@ -70,12 +72,12 @@ def numbers(text: str) -> set[str]:
 
 
 def key_entities(text: str) -> set[str]:
-    """Capitalised words (except the first word, one-letter words and stopwords) and numbers."""
+    """Capitalised words (except one-letter words and stopwords) and numbers, normalised."""
     out: set[str] = set()
-    for i, m in enumerate(_WORD.finditer(text)):
+    for m in _WORD.finditer(text):
         w = m.group()
         norm = normalize(w)
-        if i > 0 and w[0].isupper() and len(norm) > 1 and norm not in STOPWORDS:
+        if w[0].isupper() and len(norm) > 1 and norm not in STOPWORDS:
             out.add(norm)
     return out | numbers(text)
 
