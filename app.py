@@ -1,0 +1,297 @@
+"""Parley's page: ask questions with exact sources, read and export briefs, manage the corpus.
+
+The page is thin: the conversation lives in `st.session_state`, the work happens in
+`parley.service.Parley` (built by `parley.ui.make_service`, which tests replace with fakes), and
+every piece of HTML comes from `parley.ui`, which escapes article text.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from parley import ui
+from parley.errors import ParleyError
+
+st.set_page_config(page_title="Parley · cited answers from the news", page_icon="🗞️", layout="wide")
+
+CSS = """
+<style>
+mark.parley-cite, mark.parley-near { background: #ffe98a; padding: 0 .15em; border-radius: .2em; }
+mark.parley-near { background: #e3ecf7; }
+.parley-context { font-size: .92rem; line-height: 1.6; color: inherit; opacity: .92; }
+sup.parley-ref { color: #1565c0; font-weight: 600; margin-left: .05em; }
+.parley-answer { font-size: 1.05rem; line-height: 1.65; }
+.parley-unsupported { color: #9e9e9e; font-size: .85rem; font-style: italic; }
+</style>
+"""
+
+
+@st.cache_resource(show_spinner="Opening the corpus…")
+def get_service() -> Any:
+    """One service per server process (models and stores are expensive to open)."""
+    return ui.make_service()
+
+
+def article_index(svc: Any) -> dict[str, Any]:
+    """doc_id → Article, for titles/outlets/dates; empty when the store can't be read."""
+    try:
+        return {a.doc_id: a for a in svc.articles()}
+    except ParleyError:
+        return {}
+
+
+# --- sidebar ---------------------------------------------------------------------------------
+def sidebar(svc: Any, articles: dict[str, Any]) -> None:
+    """The active settings, in plain view."""
+    sb = st.sidebar
+    sb.title("🗞️ Parley")
+    sb.caption("Answers from your news articles, each sentence tied to the exact words it rests on.")
+    desc = svc.settings.describe()
+    sb.subheader("Active settings")
+    for label, key in (("Model", "llm"), ("Embeddings", "embeddings"), ("Store", "store"),
+                       ("Collection", "collection"), ("Data dir", "data_dir")):
+        sb.markdown(f"**{label}**  \n`{desc.get(key, '—')}`")
+    sb.markdown(f"**Articles**  \n{len(articles)} ingested")
+
+
+# --- chat ------------------------------------------------------------------------------------
+def show_citation(svc: Any, c: Any, articles: dict[str, Any]) -> None:
+    """One numbered source: the quoted span highlighted inside its article."""
+    with st.expander(f"[{c.n}]  {ui.source_label(c.source, articles.get(c.source))}"):
+        st.markdown(ui.span_html(c, svc.article_text(c.source), n=c.n), unsafe_allow_html=True)
+        st.caption(f"{c.source} · characters {c.start}–{c.end}")
+
+
+def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
+    """A finished answer: verified text, flagged leftovers, sources (or the nearest passages)."""
+    st.markdown(f'<div class="parley-answer">{ui.answer_html(answer)}</div>', unsafe_allow_html=True)
+    if answer.abstained:
+        st.caption(f"Why no answer: {answer.abstain_reason}")
+        if answer.passages:
+            st.markdown("**Nearest passages**")
+        for p in answer.passages[:3]:
+            with st.expander(ui.source_label(p.chunk.source, articles.get(p.chunk.source))):
+                st.markdown(ui.span_html(p.chunk.span, svc.article_text(p.chunk.source),
+                                         css_class="parley-near"), unsafe_allow_html=True)
+        return
+    dropped = ui.unsupported_sentences(answer)
+    if dropped:
+        items = " ".join(f"“{html.escape(s)}”" for s in dropped)
+        st.markdown(f'<div class="parley-unsupported">⚠ Not supported by the articles, so not '
+                    f"cited: {items}</div>", unsafe_allow_html=True)
+    st.markdown("**Sources**")
+    for c in answer.citations:
+        show_citation(svc, c, articles)
+    t = answer.timings
+    st.caption(f"{len(answer.passages)} passages from {len(ui.passage_sources(answer))} articles"
+               f" · {answer.model} · {t.total_s:.1f} s")
+
+
+def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
+    """Stream a draft answer, then replace it with the verified, cited answer."""
+    messages = st.session_state.messages
+    history = ui.history_pairs(messages)
+    messages.append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        status, draft = st.empty(), st.empty()
+        status.caption("🔎 Searching the articles…")
+        text, final = "", None
+        try:
+            for ev in svc.stream(question, history):
+                if ev.type == "passages":
+                    n_src = len({p.chunk.source for p in ev.passages or []})
+                    status.caption(f"📰 Reading {len(ev.passages or [])} passages from {n_src} "
+                                   "articles…")
+                elif ev.type == "token":
+                    text += ev.text or ""
+                    draft.markdown(text + " ▌")
+                elif ev.type == "answer":
+                    final = ev.answer
+        except ParleyError as e:
+            status.empty()
+            draft.empty()
+            st.error(str(e))
+            messages.append({"role": "assistant", "error": str(e)})
+            return
+        status.empty()
+        draft.empty()
+        if final is not None:
+            show_answer(svc, final, articles)
+            messages.append({"role": "assistant", "answer": final})
+
+
+def chat_tab(svc: Any, articles: dict[str, Any]) -> None:
+    """The conversation, its input box, and a way to start over."""
+    messages = st.session_state.setdefault("messages", [])
+    head, clear = st.columns([5, 1])
+    head.caption("Ask about the articles. Every sentence of an answer cites the exact words it "
+                 "rests on; open a source to see them highlighted in the article.")
+    if clear.button("Clear conversation", icon="🧹", disabled=not messages):
+        messages.clear()
+        st.rerun()
+    box = st.container()  # new turns render above the input box, not below it
+    question = st.chat_input("Ask about the articles…", disabled=not articles)
+    with box:
+        if not articles:
+            st.info("No articles yet: add some in the **Corpus** tab.")
+        for m in messages:
+            with st.chat_message(m["role"]):
+                if m.get("error"):
+                    st.error(m["error"])
+                elif m.get("answer") is not None:
+                    show_answer(svc, m["answer"], articles)
+                else:
+                    st.markdown(m["content"])
+        if question:
+            ask(svc, question, articles)
+
+
+# --- briefs ----------------------------------------------------------------------------------
+def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
+    """Summary, stance over time, claims, quotes, shifts, sources, and a Markdown download."""
+    numbers = ui.brief_citations(brief)
+    st.subheader(f"{brief.actor} on {brief.topic}")
+    a, b, c = st.columns(3)
+    a.metric("Overall stance", brief.stance.label or "no position")
+    b.metric("Confidence", f"{brief.stance.confidence:.0%}")
+    c.metric("Coverage", f"{brief.coverage.articles} of {brief.coverage.total_articles} articles",
+             f"{brief.coverage.outlets} outlets", delta_color="off")
+    if brief.stance.rationale:
+        st.caption(brief.stance.rationale)
+    st.markdown("#### Summary")
+    for line in brief.summary:
+        st.markdown(f"- {ui.brief_line_html(line, numbers)}", unsafe_allow_html=True)
+    st.markdown("#### Stance over time")
+    chart = ui.timeline_chart(brief)
+    if chart is not None:
+        st.altair_chart(chart, use_container_width=True)
+    if brief.undated:
+        st.markdown("Undated articles (not plotted): " + "; ".join(
+            f"*{e.title or e.source}* — {e.stance.label or 'no position'}" for e in brief.undated))
+    if brief.claims:
+        st.markdown("#### Claims")
+        for line in brief.claims:
+            st.markdown(f"- {ui.brief_line_html(line, numbers)}", unsafe_allow_html=True)
+    if brief.quotes:
+        st.markdown("#### Quotes")
+        for q in brief.quotes:
+            who = q.speaker or "unnamed source"
+            who += f", {q.speaker_title}" if q.speaker_title else ""
+            with st.expander(f"“{q.text[:90]}{'…' if len(q.text) > 90 else ''}” — {who} ({q.kind})"):
+                st.markdown(ui.span_html(q, svc.article_text(q.source)), unsafe_allow_html=True)
+                st.caption(ui.source_label(q.source, articles.get(q.source)))
+    if brief.shifts:
+        st.markdown("#### Shifts and contradictions")
+        for s in brief.shifts:
+            st.markdown(f"- **{s.kind}**: {s.from_label} → {s.to_label} — {s.note}  \n"
+                        f"  <small>{html.escape(s.before)} → {html.escape(s.after)}</small>",
+                        unsafe_allow_html=True)
+    if numbers:
+        st.markdown("#### Sources")
+        for n, span in numbers.values():
+            with st.expander(f"[{n}]  {ui.source_label(span.source, articles.get(span.source))}"):
+                st.markdown(ui.span_html(span, svc.article_text(span.source), n=n),
+                            unsafe_allow_html=True)
+    st.download_button("Download brief (Markdown)", ui.brief_markdown(brief), icon="⬇️",
+                       file_name=f"brief-{brief.actor.lower().replace(' ', '-')}.md",
+                       mime="text/markdown")
+
+
+def briefs_tab(svc: Any, articles: dict[str, Any]) -> None:
+    """Pick an actor (and optionally a topic) and read their position brief."""
+    brief_fn, names_fn = getattr(svc, "brief", None), getattr(svc, "actor_names", None)
+    if not callable(brief_fn) or not callable(names_fn):
+        st.info("Briefs are not available in this version of Parley (the service has no "
+                "`brief()` yet).")
+        return
+    try:
+        actors = names_fn()
+    except ParleyError as e:
+        st.error(str(e))
+        return
+    if not actors:
+        st.info("No actors found: add articles in the **Corpus** tab.")
+        return
+    left, mid, right = st.columns([2, 3, 1], vertical_alignment="bottom")
+    actor = left.selectbox("Actor", actors, key="brief_actor")
+    topic = mid.text_input("Topic (optional)", key="brief_topic",
+                           placeholder="e.g. negotiations with the United States")
+    if right.button("Write brief", type="primary", key="brief_go"):
+        with st.spinner(f"Reading every article about {actor}…"):
+            try:
+                st.session_state.brief = brief_fn(actor, topic.strip() or None)
+            except ParleyError as e:
+                st.error(str(e))
+    if st.session_state.get("brief") is not None:
+        show_brief(svc, st.session_state.brief, articles)
+
+
+# --- corpus ----------------------------------------------------------------------------------
+def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
+    """Upload articles, see what is indexed, remove documents."""
+    n = st.session_state.setdefault("upload_round", 0)
+    uploads = st.file_uploader("Add articles (.txt, .md, .html)", type=ui.UPLOAD_TYPES,
+                               accept_multiple_files=True, key=f"uploader_{n}")
+    if uploads and st.button(f"Ingest {len(uploads)} file(s)", type="primary"):
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            report = ui.ingest_uploads(svc, uploads, lambda f, t: bar.progress(f, text=t))
+        except ParleyError as e:
+            st.error(str(e))
+        else:
+            st.session_state.last_ingest = report
+            st.session_state.upload_round = n + 1  # a fresh, empty uploader
+            st.rerun()
+    report = st.session_state.get("last_ingest")
+    if report is not None:
+        st.success(report.summary())
+        for f, reason in report.skipped:
+            st.warning(f"Skipped **{f}**: {reason}")
+    try:
+        rows = ui.corpus_rows(list(articles.values()), svc.store.sources())
+    except ParleyError as e:
+        st.error(str(e))
+        return
+    st.markdown(f"#### {len(rows)} documents")
+    for row in rows:
+        cols = st.columns([6, 2, 2, 1, 1], vertical_alignment="center")
+        cols[0].markdown(f"**{html.escape(row['title'])}**  \n<small>{row['doc_id']}</small>",
+                         unsafe_allow_html=True)
+        cols[1].write(row["outlet"])
+        cols[2].write(row["date"])
+        cols[3].write(f"{row['chunks']} chunks")
+        if cols[4].button("Remove", key=f"rm_{row['doc_id']}", icon="🗑️"):
+            try:
+                gone = svc.remove(row["doc_id"])
+            except ParleyError as e:
+                st.error(str(e))
+            else:
+                st.toast(f"Removed {row['title']} ({gone} chunks)")
+                st.rerun()
+
+
+def main() -> None:
+    """Lay out the page; any ParleyError becomes one readable line."""
+    st.markdown(CSS, unsafe_allow_html=True)
+    try:
+        svc = get_service()
+    except (ParleyError, ValueError) as e:  # ValueError: a bad PARLEY_* setting
+        st.error(f"Parley could not start: {' '.join(str(e).split())}")
+        st.stop()
+    articles = article_index(svc)
+    sidebar(svc, articles)
+    chat, briefs, corpus = st.tabs(["💬 Ask", "🧭 Briefs", "📚 Corpus"])
+    with chat:
+        chat_tab(svc, articles)
+    with briefs:
+        briefs_tab(svc, articles)
+    with corpus:
+        corpus_tab(svc, articles)
+
+
+main()

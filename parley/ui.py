@@ -1,0 +1,277 @@
+"""Pure rendering helpers for the chat page: highlighted spans, source labels, answers, uploads.
+
+Nothing here imports Streamlit, so every piece is testable on its own; `app.py` only lays out
+what these functions return. All article text goes through `html.escape` before it is wrapped
+in markup: the articles are untrusted input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from parley.schema import Answer, Article, SourceSpan
+
+UPLOAD_TYPES = ["txt", "md", "html", "htm"]
+_MARKER = re.compile(r"\[(\d+)\]")
+_BLANKS = re.compile(r"\n\s*\n\s*")
+
+
+def make_service() -> Any:
+    """Build the service the page uses (tests replace this function with one returning fakes)."""
+    from parley.service import Parley
+    from parley.settings import get_settings
+
+    return Parley(get_settings())
+
+
+# --- spans ---------------------------------------------------------------------------------
+def _escape_block(text: str) -> str:
+    """Escape article text for HTML, keeping paragraph breaks readable."""
+    text = _BLANKS.sub("\n\n", text)
+    return html.escape(text).replace("\n\n", "<br><br>").replace("\n", " ")
+
+
+def context_window(text: str, start: int, end: int, window: int = 400) -> tuple[int, int]:
+    """About `window` characters around [start, end), widened to whole words."""
+    half = max(0, window - (end - start)) // 2
+    a, b = max(0, start - half), min(len(text), end + half)
+    while a > 0 and not text[a - 1].isspace():  # don't cut a word in half
+        a -= 1
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    return a, b
+
+
+def highlight_html(
+    text: str, start: int, end: int, *, n: int | None = None, window: int = 400,
+    css_class: str = "parley-cite",
+) -> str:
+    """The span [start, end) of `text` inside its surrounding text, as escaped HTML with <mark>."""
+    a, b = context_window(text, start, end, window)
+    data_n = f' data-n="{n}"' if n is not None else ""
+    return (
+        '<div class="parley-context">'
+        + ("… " if a > 0 else "")
+        + _escape_block(text[a:start])
+        + f'<mark class="{css_class}"{data_n}>{html.escape(text[start:end])}</mark>'
+        + _escape_block(text[end:b])
+        + (" …" if b < len(text) else "")
+        + "</div>"
+    )
+
+
+def span_html(span: SourceSpan, article_text: str | None, *, n: int | None = None,
+              css_class: str = "parley-cite") -> str:
+    """Highlight a span inside its article; fall back to the bare quote when the text is gone."""
+    if article_text is not None and span.matches(article_text):
+        return highlight_html(article_text, span.start, span.end, n=n, css_class=css_class)
+    data_n = f' data-n="{n}"' if n is not None else ""
+    return (f'<div class="parley-context"><mark class="{css_class}"{data_n}>'
+            f"{html.escape(span.text)}</mark><br><em>(article text unavailable)</em></div>")
+
+
+# --- labels --------------------------------------------------------------------------------
+def source_label(source: str, article: Article | None) -> str:
+    """'Title · Outlet · 2022-03-17' for a source (file name when the title is unknown)."""
+    meta = article.meta if article is not None else None
+    title = (meta.title if meta and meta.title else source).strip()
+    if len(title) > 90:
+        title = title[:87].rstrip() + "…"
+    outlet = meta.outlet if meta and meta.outlet else None
+    date = meta.date.isoformat() if meta and meta.date else "undated"
+    return " · ".join(p for p in (title, outlet, date) if p)
+
+
+def answer_html(answer: Answer) -> str:
+    """The verified answer text, escaped, with [n] markers as superscript references."""
+    body = html.escape(answer.answer)
+    return _MARKER.sub(r'<sup class="parley-ref">[\1]</sup>', body)
+
+
+def unsupported_sentences(answer: Answer) -> list[str]:
+    """Sentences of the draft that no passage supports (never shown as cited)."""
+    return [s.text for s in answer.sentences if not s.supported]
+
+
+def passage_sources(answer: Answer) -> list[str]:
+    """Distinct sources of the retrieved passages, in rank order."""
+    seen: dict[str, None] = {}
+    for p in answer.passages:
+        seen.setdefault(p.chunk.source, None)
+    return list(seen)
+
+
+def history_pairs(messages: Sequence[dict]) -> list[tuple[str, str]]:
+    """The (role, text) history the chain expects, from the page's message list."""
+    out = []
+    for m in messages:
+        if m.get("error"):
+            continue
+        ans = m.get("answer")
+        text = ans.answer if isinstance(ans, Answer) else m.get("content", "")
+        if text:
+            out.append((m["role"], text))
+    return out
+
+
+# --- uploads -------------------------------------------------------------------------------
+class Upload(Protocol):
+    """What st.file_uploader returns (name + bytes)."""
+
+    name: str
+
+    def getvalue(self) -> bytes: ...
+
+
+def save_uploads(uploads: Iterable[Upload], folder: Path) -> list[Path]:
+    """Write uploaded files into `folder` under their own (sanitised) names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for up in uploads:
+        name = Path(up.name).name.strip() or "upload.txt"  # no directories from the browser
+        path = folder / name
+        path.write_bytes(up.getvalue())
+        paths.append(path)
+    return paths
+
+
+def ingest_uploads(
+    service: Any, uploads: Sequence[Upload],
+    on_progress: Callable[[float, str], None] | None = None,
+) -> Any:
+    """Save uploads to a temp dir and ingest them one by one; returns the merged IngestReport."""
+    from vectorstore.ingest import IngestReport
+
+    total = IngestReport()
+    with tempfile.TemporaryDirectory(prefix="parley-upload-") as tmp:
+        paths = save_uploads(uploads, Path(tmp))
+        for i, path in enumerate(paths):
+            if on_progress:
+                on_progress(i / max(1, len(paths)), f"Reading {path.name}")
+            rep = service.ingest([path], progress=False)
+            for field in ("files", "added", "unchanged", "replaced", "chunks"):
+                setattr(total, field, getattr(total, field) + getattr(rep, field))
+            # report the name the user uploaded, not the temp path
+            total.skipped.extend((Path(f).name, reason.replace(tmp + "/", ""))
+                                 for f, reason in rep.skipped)
+        if on_progress:
+            on_progress(1.0, "Done")
+    return total
+
+
+def corpus_rows(articles: Sequence[Article], sources: dict[str, dict[str, Any]]) -> list[dict]:
+    """One row per document for the corpus table: title, outlet, date, chunks."""
+    return [
+        {
+            "doc_id": a.doc_id,
+            "title": a.meta.title or a.doc_id,
+            "outlet": a.meta.outlet or "—",
+            "date": a.meta.date.isoformat() if a.meta.date else "undated",
+            "chunks": int(sources.get(a.doc_id, {}).get("chunks", 0)),
+        }
+        for a in articles
+    ]
+
+
+# --- briefs --------------------------------------------------------------------------------
+STANCE_ORDER = ["open", "conditional", "noncommittal", "opposed"]
+STANCE_COLOURS = ["#2e7d32", "#f9a825", "#78909c", "#c62828"]
+
+
+def span_key(span: SourceSpan) -> tuple[str, int, int]:
+    return (span.source, span.start, span.end)
+
+
+def brief_citations(brief: Any) -> dict[tuple[str, int, int], tuple[int, SourceSpan]]:
+    """Number every span the brief's summary and claims cite, in order of first use."""
+    out: dict[tuple[str, int, int], tuple[int, SourceSpan]] = {}
+    for line in [*brief.summary, *brief.claims]:
+        for span in line.citations:
+            out.setdefault(span_key(span), (len(out) + 1, span))
+    return out
+
+
+def brief_line_html(line: Any, numbers: dict[tuple[str, int, int], tuple[int, SourceSpan]]) -> str:
+    """A brief line, escaped, followed by the numbers of the spans it cites."""
+    refs = "".join(f'<sup class="parley-ref">[{numbers[span_key(s)][0]}]</sup>'
+                   for s in line.citations if span_key(s) in numbers)
+    return html.escape(line.text) + refs
+
+
+def timeline_rows(brief: Any) -> list[dict]:
+    """Dated per-article stances for the chart (undated entries are never given a date)."""
+    return [
+        {
+            "date": e.date.isoformat(),
+            "stance": e.stance.label or "no position",
+            "confidence": round(e.stance.confidence, 2),
+            "title": e.title or e.source,
+            "outlet": e.outlet or "—",
+            "source": e.source,
+        }
+        for e in brief.timeline
+        if e.date is not None
+    ]
+
+
+def timeline_chart(brief: Any) -> Any:
+    """An Altair chart of stance by article date (None when nothing is dated)."""
+    import altair as alt
+
+    rows = timeline_rows(brief)
+    if not rows:
+        return None
+    domain = [*STANCE_ORDER, "no position"]
+    scale = alt.Scale(domain=domain, range=[*STANCE_COLOURS, "#bdbdbd"])
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("date:T", title="article date", axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("stance:N", title=None, sort=domain, scale=alt.Scale(domain=domain)),
+    )
+    line = base.mark_line(color="#9e9e9e", strokeDash=[4, 4])
+    points = base.mark_circle(size=220, opacity=0.95).encode(
+        color=alt.Color("stance:N", scale=scale, legend=None),
+        tooltip=["date:T", "stance:N", "confidence:Q", "title:N", "outlet:N", "source:N"],
+    )
+    return (line + points).properties(height=220)
+
+
+def brief_markdown(brief: Any) -> str:
+    """The brief as Markdown: the brief chain's own renderer when present, else a plain one."""
+    import importlib
+
+    for module in ("chains.brief", "chains.brief_render"):  # wherever the brief chain puts it
+        try:
+            render = getattr(importlib.import_module(module), "brief_markdown", None)
+        except ImportError:
+            render = None
+        if callable(render):
+            return render(brief)
+    numbers = brief_citations(brief)
+
+    def line(bl: Any) -> str:
+        refs = "".join(f"[{numbers[span_key(s)][0]}]" for s in bl.citations if span_key(s) in numbers)
+        return f"- {bl.text} {refs}".rstrip()
+
+    st = brief.stance
+    parts = [f"# {brief.actor} on {brief.topic}", "",
+             f"**Overall stance:** {st.label or 'no position found'} "
+             f"(confidence {st.confidence:.2f})", ""]
+    parts += ["## Summary", *[line(b) for b in brief.summary], ""]
+    if brief.claims:
+        parts += ["## Claims", *[line(b) for b in brief.claims], ""]
+    if brief.quotes:
+        parts += ["## Quotes"]
+        parts += [f"- “{q.text}” — {q.speaker or 'unnamed source'} ({q.kind}; {q.source})"
+                  for q in brief.quotes]
+        parts.append("")
+    if brief.shifts:
+        parts += ["## Shifts", *[f"- {s.kind}: {s.from_label} → {s.to_label} ({s.before} → "
+                                 f"{s.after}): {s.note}" for s in brief.shifts], ""]
+    parts += ["## Sources", *[f"[{n}] {s.source}:{s.start}-{s.end} “{s.text}”"
+                              for n, s in numbers.values()]]
+    return "\n".join(parts) + "\n"
