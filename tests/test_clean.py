@@ -289,3 +289,58 @@ def test_given_title_picks_the_headline_among_labels():
     result = clean_text(text, title="Port strike spreads to Antwerp")
     assert text[slice(*result.title_span)] == "Port strike spreads to Antwerp"
     assert "World News" not in [text[s:e] for s, e in result.kept]
+
+
+def test_pull_quote_keeps_the_first_copy_only():
+    quote = "“We will not back down on night-shift pay,” the union leader said."
+    text = f"Strike goes on\n\nThe strike entered its tenth day on Monday with no talks planned.\n\n{quote}\n\nManagers said they had made their final offer.\n\n{quote}\n"
+    kept = _kept_texts(text)
+    assert kept.count(quote) == 1 and text.index(quote) == text.find(kept[2])
+
+
+def test_long_title_line_is_not_glued_to_an_unwrapped_body():
+    title = "Ministers from both countries agree a four-month extension of the grain corridor deal"
+    body = "Ministers from both countries met in Istanbul on Monday and agreed to extend the grain corridor by four more months, officials from both delegations told reporters after the talks ended late in the evening."
+    text = f"{title}\n{body}\n"
+    result = clean_text(text)
+    assert text[slice(*result.title_span)] == title
+    assert [text[s:e] for s, e in result.kept] == [title, body]
+
+
+def test_article_lists_stay_and_link_lists_go():
+    text = (
+        "# Five things to know about the summit\n\n"
+        "The summit opens on Monday in Geneva with leaders from 30 countries.\n\n"
+        "Key points:\n\n"
+        "- Leaders will discuss a ceasefire proposal\n"
+        "- A joint statement is expected on Tuesday\n\n"
+        "Follow us on Twitter for live updates.\n\n"
+        "Most read\n\n"
+        "- Storm batters the northern coast overnight\n"
+        "- Central bank holds rates steady again\n"
+        "- [Five films to watch this weekend](https://example.com/films)\n"
+    )
+    kept = _kept_texts(text)
+    assert kept == [
+        "# Five things to know about the summit",
+        "The summit opens on Monday in Geneva with leaders from 30 countries.",
+        "Key points:",
+        "- Leaders will discuss a ceasefire proposal",
+        "- A joint statement is expected on Tuesday",
+    ]
+
+
+def test_caption_with_trailing_credit_and_byline_are_dropped():
+    text = (
+        "Kremlin says no talks with Kyiv planned\n"
+        "Pjotr Sauer in Moscow\n"
+        "Russian soldiers near Bakhmut. Photograph: Sergei Ilnitsky/EPA\n"
+        "The Kremlin has said there are no plans for peace talks with Ukraine, as fighting intensified.\n"
+        "Explore more on these topics\n"
+        "Reuse this content\n"
+    )
+    kept = _kept_texts(text)
+    assert kept == [
+        "Kremlin says no talks with Kyiv planned",
+        "The Kremlin has said there are no plans for peace talks with Ukraine, as fighting intensified.",
+    ]

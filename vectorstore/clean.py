@@ -58,7 +58,7 @@ _CREDIT = re.compile(
     r"©|\(c\)\s*\d{4}|\b(?:getty images|shutterstock|afp photo|ap photo|reuters/|epa-efe"
     r"|photo(?:graph)?s? (?:by|credit)|image (?:by|credit|source))"
     r"|^\W*(?:photo|photograph|image|picture|foto|bild|credit|caption|illustration)\s*[:：|/]"
-    r"|\b(?:photo|image|picture|foto|credit)s?\s*[:：/]\s*[\w .&/-]{2,40}$",
+    r"|\b(?:photo(?:graph)?|image|picture|foto|credit|illustration|composite|graphic)s?\s*[:：/]\s*[\w .&/-]{2,40}$",
     re.I,
 )
 _WIRE = re.compile(r"^[^.!?]{0,40}\([^()]{2,25}\)\W*$")
@@ -71,6 +71,7 @@ _LINK = re.compile(
     r"|читайте также)\b\s*(?P<sep>[:：\-–—|»>]*)\s*(?P<rest>.*)$",
     re.I,
 )
+_ITEM = re.compile(r"^\s*(?:[*•\-–—]|\d+[.)])\s+")
 _BARE_LINK = re.compile(r"^(?:\[[^\]]*\]\([^)]*\)|<?https?://\S+>?)$")
 # weights: a strong phrase alone marks furniture; medium words need a short or non-prose line;
 # weak words (social networks, "share", "menu") only count when several stack up
@@ -152,6 +153,7 @@ def _link_target(text: str) -> str | None:
 
 
 def _link(text: str, terminal: bool) -> str | None:
+    text = _ITEM.sub("", text, count=1)  # "- [Storm hits coast](/x)" is a link too
     if _BARE_LINK.match(text):
         return "bare link"
     m = _LINK.match(text)
@@ -183,12 +185,14 @@ def _units(text: str, start: int) -> list[_Unit]:
     """Non-blank lines as trimmed units; hard-wrapped prose lines are joined into one unit."""
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.start() >= start]
     lines = [(a, b) for a, b in lines if text[a:b].strip()]
+    # hard-wrapped files (no line much past 100 chars) join lines by length; others only by case
+    wrapped = max((b - a for a, b in lines), default=0) <= 120
     units: list[_Unit] = []
     prev_end = -1
     for a, b in lines:
         a += len(text[a:b]) - len(text[a:b].lstrip())
         b -= len(text[a:b]) - len(text[a:b].rstrip())
-        if units and _continues(text, units[-1], a, b, prev_end):
+        if units and _continues(text, a, b, prev_end, wrapped):
             units[-1].end = b
             units[-1].text = text[units[-1].start : b]
         else:
@@ -197,7 +201,7 @@ def _units(text: str, start: int) -> list[_Unit]:
     return units
 
 
-def _continues(text: str, prev: _Unit, a: int, b: int, prev_end: int) -> bool:
+def _continues(text: str, a: int, b: int, prev_end: int, wrapped: bool) -> bool:
     """True when line [a, b) continues the previous line's sentence (no blank line between)."""
     if "\n\n" in text[prev_end:a].replace("\r", "").replace(" ", "").replace("\t", ""):
         return False
@@ -205,10 +209,12 @@ def _continues(text: str, prev: _Unit, a: int, b: int, prev_end: int) -> bool:
     line = text[a:b]
     if line.strip() == last_line or _BLOCK_START.match(line) or _TERMINAL.search(last_line):
         return False
+    if any(_content_reason(x, _feat(x)) for x in (last_line, line)):  # furniture ends a paragraph
+        return False
     if line[:1].islower():
         return True
     # a long unfinished line followed by more text is hard-wrapped prose
-    return len(last_line) >= 40 and not last_line.startswith("#")
+    return wrapped and len(last_line) >= 40 and not last_line.startswith("#")
 
 
 @dataclass
@@ -235,14 +241,14 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
-def _content_reason(u: _Unit, f: _Feat) -> str | None:
+def _content_reason(text: str, f: _Feat) -> str | None:
     """Reasons that hold whatever the unit's position: credits, tags, junk, links, vocabulary."""
     return (
-        _credit(u.text, f.words)
-        or _hashtags(u.text)
-        or _junk(u.text, f.words)
-        or _link(u.text, f.terminal)
-        or _vocab(u.text, f.words, f.prose)
+        _credit(text, f.words)
+        or _hashtags(text)
+        or _junk(text, f.words)
+        or _link(text, f.terminal)
+        or _vocab(text, f.words, f.prose)
     )
 
 
@@ -254,7 +260,7 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
     units = _units(text, start)
     feats = [_feat(u.text) for u in units]
     for u, f in zip(units, feats, strict=True):
-        u.reason = _content_reason(u, f)
+        u.reason = _content_reason(u.text, f)
 
     # repeated lines: teasers and link titles recur; the headline recurs as site furniture
     counts: dict[str, int] = {}
@@ -263,6 +269,7 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
             counts[key] = counts.get(key, 0) + 1
     title_i = _find_title(units, feats, counts, title)
     seen_title = False
+    seen_sentences: set[str] = set()
     for i, u in enumerate(units):
         key = _norm(u.text)
         if title_i is not None and key == _norm(units[title_i].text):
@@ -270,7 +277,11 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
                 u.reason = u.reason or "repeated title"
             seen_title = seen_title or i == title_i
         elif counts.get(key, 0) > 1 and len(feats[i].words) >= 3 and not u.dropped:
-            u.reason = "repeated line (teaser or link title)"
+            if not feats[i].sentence_like:  # teaser headlines: every copy is a link
+                u.reason = "repeated line (teaser or link title)"
+            elif key in seen_sentences:  # a pull quote repeats a sentence: keep the first
+                u.reason = "repeated sentence (pull quote)"
+            seen_sentences.add(key)
 
     # a repeated headline glued to the end of a real line: cut it off, keep the rest
     heads = {units[title_i].text} if title_i is not None else set()
@@ -328,10 +339,15 @@ def _find_title(
 
 def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> None:
     """Drop short non-prose lines by position: labels before the title, furniture after the body."""
+    items = {i for i, u in enumerate(units) if _ITEM.match(u.text) and len(feats[i].words) >= 3}
+    for i in sorted(items):  # a list under a removed heading ("Most read") is more of the same
+        if i > 0 and units[i - 1].dropped:
+            units[i].reason = units[i].reason or "list under a removed heading"
     live = [i for i, u in enumerate(units) if not u.dropped]
     prose = [i for i in live if feats[i].prose]
+    body = [i for i in live if feats[i].prose or i in items]
     first = prose[0] if prose else len(units)
-    last = prose[-1] if prose else -1
+    last = body[-1] if body else -1
     for pos, i in enumerate(live):
         u, f = units[i], feats[i]
         n = len(f.words)
@@ -357,6 +373,6 @@ def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> 
             prev_ok = pos > 0 and feats[live[pos - 1]].prose
             next_ok = pos + 1 < len(live) and feats[live[pos + 1]].prose
             crosshead = 2 <= n <= 12 and u.text[:1].isupper() and prev_ok and next_ok
-            item = bool(_BLOCK_START.match(u.text)) and n >= 3
-            if not (f.sentence_like or crosshead or item or u.text.startswith("#")):
+            intro = u.text.endswith(":") and pos + 1 < len(live) and live[pos + 1] in items
+            if not (f.sentence_like or crosshead or i in items or intro or u.text.startswith("#")):
                 u.reason = "short non-prose line"
