@@ -23,12 +23,14 @@ from vectorstore.lexical import LexicalIndex
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
 
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    """Reciprocal rank fusion: sum over lists of 1 / (k + rank), ranks from 1."""
+def rrf(
+    rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None
+) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over lists of weight / (k + rank), ranks from 1."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, w in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for r, key in enumerate(ranking, 1):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (k + r)
+            fused[key] = fused.get(key, 0.0) + w / (k + r)
     return fused
 
 
@@ -69,6 +71,8 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     fetch_k: int = 20  # candidates taken from each side before fusion
     rrf_k: int = RRF_K
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
     where: dict[str, Any] | None = None  # Chroma filter for the dense side (BM25 ignores it)
 
     _lex: LexicalIndex | None = PrivateAttr(default=None)
@@ -104,7 +108,11 @@ class HybridRetriever(BaseRetriever):
         for i in top:
             by_id.setdefault(chunks[i].id, chunks[i])
         bm_by_id = {chunks[i].id: float(bm[i]) for i in top}
-        fused = rrf([[c.id for c, _ in dense], [chunks[i].id for i in top]], self.rrf_k)
+        fused = rrf(
+            [[c.id for c, _ in dense], [chunks[i].id for i in top]],
+            self.rrf_k,
+            [self.dense_weight, self.bm25_weight],
+        )
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
         # chunks found only by BM25 still get a true cosine, from their stored vectors
