@@ -226,6 +226,10 @@ class ActorRegistry:
         actor = self.actors[hit[0]]
         return Match(actor, actor.member(hit[1]) if hit[1] else None)
 
+    def lookup_exact(self, name: str) -> Match | None:
+        """The Match for exactly this name (case, accents, possessive and article aside)."""
+        return self._match(name_key(name))
+
     def lookup(self, name: str, *, contained: bool = True) -> Match | None:
         """Resolve a name, alias, or titled name ("Kremlin spokesman Dmitry Peskov") to a Match.
 
