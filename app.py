@@ -15,7 +15,7 @@ import streamlit as st
 from parley import ui
 from parley.errors import ParleyError
 
-st.set_page_config(page_title="Parley · cited answers from the news", page_icon="🗞️", layout="wide")
+st.set_page_config(page_title="Parley · cited answers from the news", page_icon=":material/newspaper:", layout="wide")
 
 CSS = """
 <style>
@@ -47,7 +47,7 @@ def article_index(svc: Any) -> dict[str, Any]:
 def sidebar(svc: Any, articles: dict[str, Any]) -> None:
     """The active settings, in plain view."""
     sb = st.sidebar
-    sb.title("🗞️ Parley")
+    sb.title(":material/newspaper: Parley")
     sb.caption("Answers from your news articles, each sentence tied to the exact words it rests on.")
     desc = svc.settings.describe()
     sb.subheader("Active settings")
@@ -80,8 +80,8 @@ def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
     dropped = ui.unsupported_sentences(answer)
     if dropped:
         items = " ".join(f"“{html.escape(s)}”" for s in dropped)
-        st.markdown(f'<div class="parley-unsupported">⚠ Not supported by the articles, so not '
-                    f"cited: {items}</div>", unsafe_allow_html=True)
+        st.markdown(f'<div class="parley-unsupported">Not supported by the articles, so left '
+                    f"uncited: {items}</div>", unsafe_allow_html=True)
     st.markdown("**Sources**")
     for c in answer.citations:
         show_citation(svc, c, articles)
@@ -99,13 +99,13 @@ def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
         st.markdown(question)
     with st.chat_message("assistant"):
         status, draft = st.empty(), st.empty()
-        status.caption("🔎 Searching the articles…")
+        status.caption(":material/search: Searching the articles…")
         text, final = "", None
         try:
             for ev in svc.stream(question, history):
                 if ev.type == "passages":
                     n_src = len({p.chunk.source for p in ev.passages or []})
-                    status.caption(f"📰 Reading {len(ev.passages or [])} passages from {n_src} "
+                    status.caption(f":material/article: Reading {len(ev.passages or [])} passages from {n_src} "
                                    "articles…")
                 elif ev.type == "token":
                     text += ev.text or ""
@@ -128,10 +128,10 @@ def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
 def chat_tab(svc: Any, articles: dict[str, Any]) -> None:
     """The conversation, its input box, and a way to start over."""
     messages = st.session_state.setdefault("messages", [])
-    head, clear = st.columns([5, 1])
+    head, clear = st.columns([3, 1], vertical_alignment="center")
     head.caption("Ask about the articles. Every sentence of an answer cites the exact words it "
                  "rests on; open a source to see them highlighted in the article.")
-    if clear.button("Clear conversation", icon="🧹", disabled=not messages):
+    if clear.button("Clear conversation", icon=":material/delete_sweep:", disabled=not messages):
         messages.clear()
         st.rerun()
     box = st.container()  # new turns render above the input box, not below it
@@ -197,7 +197,7 @@ def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
             with st.expander(f"[{n}]  {ui.source_label(span.source, articles.get(span.source))}"):
                 st.markdown(ui.span_html(span, svc.article_text(span.source), n=n),
                             unsafe_allow_html=True)
-    st.download_button("Download brief (Markdown)", ui.brief_markdown(brief), icon="⬇️",
+    st.download_button("Download brief (Markdown)", ui.brief_markdown(brief), icon=":material/download:",
                        file_name=f"brief-{brief.actor.lower().replace(' ', '-')}.md",
                        mime="text/markdown")
 
@@ -265,7 +265,7 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
         cols[1].write(row["outlet"])
         cols[2].write(row["date"])
         cols[3].write(f"{row['chunks']} chunks")
-        if cols[4].button("Remove", key=f"rm_{row['doc_id']}", icon="🗑️"):
+        if cols[4].button("Remove", key=f"rm_{row['doc_id']}", icon=":material/delete:"):
             try:
                 gone = svc.remove(row["doc_id"])
             except ParleyError as e:
@@ -285,7 +285,8 @@ def main() -> None:
         st.stop()
     articles = article_index(svc)
     sidebar(svc, articles)
-    chat, briefs, corpus = st.tabs(["💬 Ask", "🧭 Briefs", "📚 Corpus"])
+    chat, briefs, corpus = st.tabs([":material/forum: Ask", ":material/explore: Briefs",
+                                     ":material/library_books: Corpus"])
     with chat:
         chat_tab(svc, articles)
     with briefs:

@@ -1,0 +1,109 @@
+"""The page in a real headless Chromium, over the seeds, with the real embedded model.
+
+Slow by nature (the 0.5B model answers in ~30-60 s on two cores), so timeouts are generous and
+one server is shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    ingest_seeds,
+    normalise,
+    parley_env,
+    screenshot,
+    streamlit_server,
+)
+from tests.llm_helpers import local_gguf, require_llama_cpp  # noqa: F401  (session fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+QUESTION = "Who held the first high-level US-Russia contact after the invasion?"
+ANSWER_TIMEOUT_MS = 300_000
+SPAN = re.compile(r"^(?P<source>\S+) · characters (?P<start>\d+)–(?P<end>\d+)$")
+
+
+@pytest.fixture(scope="module")
+def server(local_gguf: Path, tmp_path_factory) -> Iterator[str]:  # noqa: F811
+    """`parley ingest seeds/` into a fresh data dir, then `streamlit run app.py` on it."""
+    require_llama_cpp()
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed: apt-get install -y chromium chromium-driver")
+    work = tmp_path_factory.mktemp("browser")
+    env = parley_env(work / "data", PARLEY_LLM_BACKEND="local",
+                     PARLEY_LOCAL_MODEL_PATH=str(local_gguf), PARLEY_N_THREADS="2",
+                     PARLEY_MAX_TOKENS="160")
+    ingest_seeds(REPO / "seeds", env, cwd=work)
+    shutil.copytree(REPO / ".streamlit", work / ".streamlit")  # streamlit reads config from cwd
+    with streamlit_server(env, cwd=work, log=work / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (no browser download)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    yield page
+    page.close()
+
+
+def test_question_gets_answer_whose_highlight_is_the_cited_text(page):
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.locator(".parley-answer").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    screenshot(page, "chat-answer")
+    answer = page.locator(".parley-answer").first.inner_text()
+    assert "articles don" not in answer, f"the model abstained: {answer}"
+    assert re.search(r"\[\d+\]", answer), answer
+
+    expander = page.get_by_test_id("stExpander").filter(has_text="[1]").first
+    expander.locator("summary").click()
+    mark = expander.locator('mark.parley-cite[data-n="1"]')
+    mark.wait_for(timeout=10_000)
+    caption = expander.get_by_test_id("stCaptionContainer").inner_text().strip()
+    where = SPAN.match(caption)
+    assert where, caption
+    original = (REPO / "seeds" / where["source"]).read_text(encoding="utf-8")
+    cited = original[int(where["start"]) : int(where["end"])]
+    assert cited.strip() and normalise(mark.inner_text()) == normalise(cited)
+    assert mark.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+    expander.scroll_into_view_if_needed()
+    screenshot(page, "chat-citation-open")
+
+
+def test_brief_for_russia_renders_stance_timeline(page):
+    from parley.service import Parley
+
+    if not callable(getattr(Parley, "brief", None)):
+        pytest.skip("Parley.brief() is not in parley/service.py yet (issue 4 in progress)")
+    page.get_by_role("tab", name=re.compile("Briefs")).click()
+    page.get_by_text("Actor").first.wait_for(timeout=30_000)
+    select = page.get_by_test_id("stSelectbox").first
+    select.click()
+    page.get_by_role("option", name="Russia", exact=True).click()
+    page.get_by_role("button", name="Write brief").click()
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    chart.locator("canvas, svg").first.wait_for(timeout=30_000)
+    assert page.get_by_role("heading", name=re.compile("^Russia on")).count() >= 1
+    screenshot(page, "brief-russia")
