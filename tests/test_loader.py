@@ -14,7 +14,7 @@ from parley.schema import ArticleMeta, content_hash
 from vectorstore.loader import article_from_text, iter_article_paths, read_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
-MB = 1_000_000
+MB = 1024 * 1024
 BODY = (
     "Port workers extend strike\n\n"
     "Dock workers at the port voted on Friday to extend their strike into a second week.\n\n"

@@ -76,7 +76,7 @@ _BARE_LINK = re.compile(r"^(?:\[[^\]]*\]\([^)]*\)|<?https?://\S+>?)$")
 # weights: a strong phrase alone marks furniture; medium words need a short or non-prose line;
 # weak words (social networks, "share", "menu") only count when several stack up
 _STRONG = re.compile(
-    r"leave a (?:comment|reply)|post a comment|add a comment|your email address will not be published"
+    r"\b(?:leave a (?:comment|reply)|post a comment|add a comment|your email address will not be published"
     r"|required fields are marked|comments are closed|be the first to comment|join the (?:conversation|discussion)"
     r"|we use cookies|(?:this|our) (?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences)"
     r"|subscribe to (?:our|the)|share this (?:article|story|post|page)|back to top|scroll to top"
@@ -84,7 +84,7 @@ _STRONG = re.compile(
     r"|deja (?:un comentario|una respuesta)|schreibe? einen kommentar|kommentar (?:schreiben|verfassen)"
     r"|antwort hinterlassen|laisser un commentaire|laisser une réponse|lascia un commento|deixe um comentário"
     r"|bir yanıt yazın|yorum yap|оставить комментарий|promo code|free spins|sponsored content"
-    r"|paid (?:post|content|partnership)|(?:delivered|straight) to your inbox|get the latest",
+    r"|paid (?:post|content|partnership)|(?:delivered|straight) to your inbox|get the latest)",
     re.I,
 )
 _MEDIUM = re.compile(
@@ -121,6 +121,8 @@ def _credit(text: str, words: list[str]) -> str | None:
 
 
 def _hashtags(text: str) -> str | None:
+    if "#" not in text:
+        return None
     toks = text.split()
     tags = [t for t in toks if re.match(r"#[^\W_][\w-]*", t)]
     return "hashtags" if tags and 2 * len(tags) >= len(toks) else None
@@ -162,16 +164,19 @@ def _link(text: str, terminal: bool) -> str | None:
     return None
 
 
-def _vocab_score(text: str) -> float:
-    return 2 * len(_STRONG.findall(text)) + len(_MEDIUM.findall(text)) + len(_WEAK.findall(text)) / 3
+def _vocab_score(text: str, strong: int | None = None) -> float:
+    strong = len(_STRONG.findall(text)) if strong is None else strong
+    return 2 * strong + len(_MEDIUM.findall(text)) + len(_WEAK.findall(text)) / 3
 
 
 def _vocab(text: str, words: list[str], prose: bool) -> str | None:
-    strong = len(_STRONG.findall(text))
-    score = _vocab_score(text)
     n = max(len(words), 1)
+    if prose and n > 60:  # a long paragraph is never a widget
+        return None
+    strong = len(_STRONG.findall(text))
+    score = _vocab_score(text, strong)
     if prose:  # a real sentence needs a strong phrase, or dense vocabulary, to be furniture
-        hit = n <= 60 and (strong or (score >= 3 and score / n >= 0.25))
+        hit = bool(strong) or (score >= 3 and score / n >= 0.25)
     else:
         hit = score >= 1 and (n <= 6 or score >= 2 or score / n >= 0.25)
     return "call-to-action, comment, cookie or ad text" if hit else None
@@ -209,12 +214,10 @@ def _continues(text: str, a: int, b: int, prev_end: int, wrapped: bool) -> bool:
     line = text[a:b]
     if line.strip() == last_line or _BLOCK_START.match(line) or _TERMINAL.search(last_line):
         return False
-    if any(_content_reason(x, _feat(x)) for x in (last_line, line)):  # furniture ends a paragraph
-        return False
-    if line[:1].islower():
-        return True
     # a long unfinished line followed by more text is hard-wrapped prose
-    return wrapped and len(last_line) >= 40 and not last_line.startswith("#")
+    joined = line[:1].islower() or (wrapped and len(last_line) >= 40 and not last_line.startswith("#"))
+    # ...unless either line is furniture on its own (a caption line above the first paragraph)
+    return joined and not any(_content_reason(x, _feat(x)) for x in (last_line, line))
 
 
 @dataclass
@@ -285,7 +288,10 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
 
     # a repeated headline glued to the end of a real line: cut it off, keep the rest
     heads = {units[title_i].text} if title_i is not None else set()
-    heads |= {u.text for u in units if counts.get(_norm(u.text), 0) > 1 and len(u.text) >= 15}
+    heads |= {
+        u.text for u, f in zip(units, feats, strict=True)
+        if counts.get(_norm(u.text), 0) > 1 and len(u.text) >= 15 and not f.sentence_like
+    }
     for i, u in enumerate(units):
         if u.dropped or i == title_i:
             continue
