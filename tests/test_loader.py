@@ -232,3 +232,27 @@ def test_article_from_text_for_uploads():
     assert html.kind == "html" and "Dock workers at the port" in html.cleaned_text
     with pytest.raises(IngestError, match="blank.txt"):
         article_from_text("   ", "blank.txt")
+
+
+def test_html_without_article_tag_falls_back_to_body_minus_furniture(tmp_path):
+    page = (
+        "<html><head><title>Grain deal extended - Daily Wire Service</title></head><body>"
+        "<div class='top-menu'><a href='/'>Home</a> | <a href='/w'>World</a></div>"
+        "<div id='content'><h2>Grain deal extended</h2>"
+        "<p>Ministers agreed on Monday to extend the grain corridor&nbsp;by four months.<br>"
+        "The deal had been due to expire on Friday.</p>"
+        "<div class='social-share'>Share on Facebook</div>"
+        "<p>Officials said shipments would resume within days.</p></div>"
+        "<div class='footer'>Contact us</div></body></html>"
+    )
+    path = tmp_path / "grain.htm"
+    path.write_text(page, encoding="utf-8")
+    art = _read(path)
+    assert art.kind == "html" and art.meta.outlet is None
+    assert art.text == (
+        "Grain deal extended\n\n"
+        "Ministers agreed on Monday to extend the grain corridor by four months.\n"
+        "The deal had been due to expire on Friday.\n\n"
+        "Officials said shipments would resume within days."
+    )
+    assert "".join(art.text[s:e] for s, e in art.kept) == "".join(art.text.split("\n"))  # all kept
