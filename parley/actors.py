@@ -129,7 +129,7 @@ TITLE_WORDS = frozenset("""
     chairwoman chair senator senior official officials diplomat diplomats source sources aide
     aides minister's ministry department council government administration office commander
     mayor governor leader king queen chancellor premier justice attorney assistant special
-    top former acting us u.s. un eu nato kremlin white house first lady general-secretary
+    top former acting us u.s. un eu nato kremlin general-secretary
     secretary-general deputy-minister negotiator delegation delegate member lawmaker mp
 """.split())
 

@@ -25,16 +25,17 @@ _RUN = re.compile(
     rf"(?<![\w'’]){_CAP}(?:(?:[ \t]+(?:of|for|and|the|in|de|von|van|bin|al|la|du|der))*[ \t]+{_CAP})*"
 )
 _TITLED = re.compile(
-    r"\b(?:spokes(?:man|woman|person)|minister|ambassador|president|secretary|adviser|advisor"
+    r"\b(?i:spokes(?:man|woman|person)|minister|ambassador|president|secretary|adviser|advisor"
     r"|envoy|director|chancellor|senator|governor|mayor|premier|general|commander|chief)"
     rf"[ \t]+({_CAP}(?:[ \t]+{_CAP}){{0,2}})"
 )
 _ACRONYM = re.compile(r"(?<![\w])[A-Z]{2,6}(?![\w])")
 _CALENDAR = frozenset(
-    """january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
-    saturday sunday""".split()
+    """january february march april june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
 )
+# organisations end in these; people's titles (spokesman, minister) are peeled off a name's end
+_BODY_ENDS = frozenset("council ministry department government administration office".split())
 _LEADING = STOPWORDS | _CALENDAR | frozenset(
     "yesterday today meanwhile read source photo image video watch more related also".split()
 )
@@ -60,7 +61,7 @@ def _peel(words: list[str], registry: ActorRegistry) -> list[str]:
         else:
             break
     rest = words[i:]
-    while rest and key(rest[-1]) in (_LEADING | TITLE_WORDS):
+    while rest and key(rest[-1]) in (_CALENDAR | TITLE_WORDS) - _BODY_ENDS:
         rest = rest[:-1]
     return rest
 
@@ -74,6 +75,10 @@ def _candidates(text: str, a: int, b: int, registry: ActorRegistry) -> Iterable[
         run = re.sub(r"['’]s$", "", m.group())
         # "Spain and Norway" is two names; "Organization for Security and Co-operation" is one
         parts = [run] if _known(run, registry) else re.split(r"\s+and\s+", run)
+        # "Jan Kowalski of Lublin" is a person and a place; "Bank of England" stays one name
+        parts = [q for part in parts for q in (
+            [part] if len(re.split(r"\s+(?:of|for|in)\s+", part)[0].split()) < 2
+            else re.split(r"\s+(?:of|for|in)\s+", part))]
         for part in parts:
             rest = _peel(part.split(), registry)
             if len(rest) >= 2 and not _known(" ".join(rest), registry):
@@ -103,5 +108,10 @@ def discover(articles: Iterable[Article], registry: ActorRegistry) -> list[Disco
                 counts[key] += 1
                 if art.doc_id not in sources[key]:
                     sources[key].append(art.doc_id)
+    for k in sorted(counts, key=lambda k: -len(k.split())):
+        tail = " ".join(k.split()[-2:])  # "Farmer Jan Kowalski" is Jan Kowalski with a job
+        if len(k.split()) > 2 and tail in counts:
+            counts[tail] += counts.pop(k)
+            sources[tail] += [s for s in sources.pop(k) if s not in sources[tail]]
     found = [Discovery(shown[k], counts[k], sources[k]) for k in counts]
     return sorted(found, key=lambda d: (-d.count, d.name.lower()))

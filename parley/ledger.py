@@ -166,6 +166,7 @@ def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
     ctx = Context(registry, mentions)
     out: list[Quote] = []
     carried: Speaker | None = None  # who was speaking when the last paragraph ended mid-quote
+    pending: list[tuple[Segment, tuple[int, int]]] = []  # unattributed quotes left open
     for (pa, pb), segs in zip(paras, segs_of, strict=True):
         sents = split_sentences(text, pa, pb)
         resolved_all = []
@@ -184,11 +185,18 @@ def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
                 pick = _pick(g, resolved, masked)
                 an, sp = pick if pick else (None, last or (carried if g.outer_start == pa else None))
                 if sp is None:
+                    if not g.closed:  # "“First paragraph …" whose speaker comes in the next one
+                        pending.append((g, _sentence_of(g, sents)))
                     continue  # nobody to attribute it to: not a ledger entry
                 kind = "anonymous" if sp.anonymous else "reported" if an and an.relay else "direct"
+                if pending and g.outer_start == pa:
+                    out += [_quote(article, (p.start, p.end), st, sp, kind, sp.actor) for p, st in pending]
                 out.append(_quote(article, (g.start, g.end), _sentence_of(g, sents), sp, kind, sp.actor))
+                pending = []
                 last = sp
                 ctx.said(replace(sp, pos=g.start))
+        if not (segs and segs[-1].closed is False and segs[-1] in [p for p, _ in pending]):
+            pending = []  # a run-on quote continues only into the very next paragraph
         ends_in_quote = bool(segs) and not text[segs[-1].outer_end : pb].strip(_EDGE)
         carried = last if ends_in_quote and last is not None else None
     return _dedupe(out)
