@@ -41,7 +41,6 @@ class _Unit:
     end: int
     text: str
     reason: str | None = None  # set when dropped
-    head_cut: int | None = None  # absolute offset where a glued repeat begins
 
     @property
     def dropped(self) -> bool:
@@ -295,10 +294,9 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
     for i, u in enumerate(units):
         if u.dropped or i == title_i:
             continue
-        for h in heads:
+        for h in sorted(heads, key=lambda x: (-len(x), x)):  # longest first, same order every run
             if u.text.endswith(h) and len(u.text) - len(h) >= 20 and u.text != h:
                 cut = u.end - len(h)
-                u.head_cut = cut
                 u.end = cut - (len(text[u.start : cut]) - len(text[u.start : cut].rstrip()))
                 u.text = text[u.start : u.end]
                 feats[i] = _feat(u.text)
