@@ -22,7 +22,7 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, convert_to_messages
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -106,6 +106,8 @@ class ParleyChatOpenAI(ChatOpenAI):
 
     # also send `max_tokens`, for servers that ignore max_completion_tokens
     send_max_tokens: bool = False
+    # put the JSON schema inside response_format (llama.cpp servers turn it into a grammar)
+    schema_in_response_format: bool = False
 
     def _get_request_payload(
         self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
@@ -158,8 +160,9 @@ def _make_openai(settings: Settings) -> ParleyChatOpenAI:
         max_retries=settings.llm_max_retries,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
-        streaming=False,  # invoke() returns whole answers; callers that want tokens call stream()
+        # no `streaming=` here: an explicit False makes LangChain turn stream() into one chunk
         send_max_tokens=settings.openai_base_url is not None,
+        schema_in_response_format=settings.openai_schema_grammar,
     )
 
 
@@ -254,23 +257,29 @@ def parse_json(text: str, schema: type[M], *, label: str = "chat model") -> M:
 
 
 def json_mode(
-    model: BaseChatModel, schema: type[M], *, instruct: bool = True, **bind: Any
+    model: Runnable, schema: type[M], *, instruct: bool = True, **bind: Any
 ) -> Runnable[Any, M]:
     """Return a Runnable: chat input in, a validated `schema` instance out.
 
-    Local llama.cpp models are constrained by a grammar built from the schema; OpenAI-compatible
-    servers get `response_format={"type": "json_object"}`; with `instruct` the schema is also
-    stated in the system prompt (a grammar guarantees syntax, the prompt tells the model what
-    the fields mean). Extra keywords (e.g. `max_tokens=40`) are bound to the model call.
+    Local llama.cpp models are constrained by a grammar built from the schema. OpenAI-compatible
+    servers get `response_format={"type": "json_object"}`, plus the schema when
+    PARLEY_OPENAI_SCHEMA_GRAMMAR is on (a llama.cpp server enforces it as a grammar). With
+    `instruct` the schema is also stated in the system prompt: a grammar guarantees syntax,
+    the prompt tells the model what the fields mean. Extra keywords (e.g. `max_tokens=40`)
+    are bound to the model call.
     """
-    if isinstance(model, ChatLlamaCpp):
+    # a model that is already bound (model.bind(...)) is looked into for its backend
+    base = model.bound if isinstance(model, RunnableBinding) else model
+    if isinstance(base, ChatLlamaCpp):
         fmt: dict[str, Any] | None = {"type": "json_object", "schema": schema.model_json_schema()}
-    elif isinstance(model, ChatOpenAI):
+    elif isinstance(base, ChatOpenAI):
         fmt = {"type": "json_object"}
+        if getattr(base, "schema_in_response_format", False):
+            fmt["schema"] = schema.model_json_schema()
     else:
         fmt = None
     bound = model.bind(**bind, **({"response_format": fmt} if fmt else {}))
-    label = getattr(model, "label", None) or type(model).__name__
+    label = getattr(base, "label", None) or type(base).__name__
 
     def add_instruction(value: LanguageModelInput) -> list[BaseMessage]:
         messages = list(_as_messages(value))

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
+    # JSON mode sends the schema in response_format: llama.cpp servers enforce it as a grammar
+    openai_schema_grammar: bool = False
     llm_timeout_s: float = Field(120.0, gt=0)
     llm_max_retries: int = Field(1, ge=0, le=10)
     max_tokens: int = Field(256, ge=16, le=4096)

@@ -113,7 +113,8 @@ def local_settings(gguf: Path, **overrides: object) -> Settings:
         "llm_backend": "local",
         "local_model_path": gguf,
         "n_ctx": 2048,
-        "n_threads": 2,
+        # 1 thread: llama.cpp busy-waits, and with other work on a 2-core box 2 threads ran 4-5x slower
+        "n_threads": 1,
         "max_tokens": 32,
     }
     values.update(overrides)
@@ -130,7 +131,7 @@ def llama_server(local_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(local_gguf), "--model_alias", "local",
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_threads", "2", "--n_ctx", "2048",
+        "--n_threads", "1", "--n_ctx", "2048",  # see local_settings: 1 thread copes with load
     ]  # fmt: skip
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

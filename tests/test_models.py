@@ -165,6 +165,21 @@ def test_json_mode_asks_openai_for_json_object():
     model = make_chat_model(openai_settings("http://127.0.0.1:9/v1"))
     binding = json_mode(model, Pick).steps[1]
     assert binding.kwargs["response_format"] == {"type": "json_object"}
+    grammar = make_chat_model(openai_settings("http://127.0.0.1:9/v1", openai_schema_grammar=True))
+    fmt = json_mode(grammar, Pick, max_tokens=30).steps[1].kwargs
+    assert fmt["response_format"]["schema"]["required"] == ["label", "sentence"]
+    assert fmt["max_tokens"] == 30
+
+
+def test_json_mode_sees_through_an_existing_binding():
+    model = ChatLlamaCpp(model_path="/nonexistent.gguf").bind(temperature=0.2)
+    assert "schema" in json_mode(model, Pick).steps[1].kwargs["response_format"]
+
+
+def test_openai_model_really_streams():
+    # an explicit streaming=False would make LangChain fold stream() into one chunk
+    model = make_chat_model(openai_settings("http://127.0.0.1:9/v1"))
+    assert model._should_stream(async_api=False, stream=True)
 
 
 # --------------------------------------------------------------------------- error translation
