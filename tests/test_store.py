@@ -148,3 +148,18 @@ def test_docstore_round_trip_atomic_and_delete(settings):
     # a torn/corrupt record reads as absent (so ingest redoes it) instead of crashing
     (settings.articles_dir / "000_x.txt.json").write_text('{"article": {"doc_')
     assert ds.record("000_x.txt") is None and ds.all() == [odd]
+
+
+def test_replace_sources_writes_several_documents_at_once(settings, fake):
+    store = ChunkStore.open(settings, fake)
+    a, b = _chunks("a.txt", TEXT_A), _chunks("b.txt", TEXT_B)
+    store.replace_sources([(x[0].source, x, fake.embed_array([c.text for c in x])) for x in (a, b)])
+    assert store.sources() == {
+        "a.txt": {"doc_hash": a[0].doc_hash, "chunks": len(a)},
+        "b.txt": {"doc_hash": b[0].doc_hash, "chunks": len(b)},
+    }
+    a2 = _chunks("a.txt", "A single new line.")
+    store.replace_sources([("a.txt", a2, fake.embed_array([c.text for c in a2])), ("c.txt", [], [])])
+    assert {c.id for c in store.all_chunks()} == {c.id for c in a2 + b}
+    with pytest.raises(ValueError, match="belong"):
+        store.replace_sources([("b.txt", a2, fake.embed_array([c.text for c in a2]))])

@@ -49,8 +49,8 @@ class DocStore:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(rec.model_dump_json())
-                f.flush()
-                os.fsync(f.fileno())
+            # rename is atomic for readers and survives kill -9; no fsync (it costs more than
+            # storing the chunks): after a power cut a torn record reads as absent and is redone
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

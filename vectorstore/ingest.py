@@ -97,11 +97,13 @@ def ingest_paths(
             return
         texts = [c.text for _, chunks, _ in pending for c in chunks]
         vectors = embedder.embed_array(texts) if hasattr(embedder, "embed_array") else embedder.embed_documents(texts)
-        at = 0
-        for article, chunks, existed in pending:
-            store.replace_source(article.doc_id, chunks, vectors[at : at + len(chunks)])
+        at, items = 0, []
+        for article, chunks, _ in pending:
+            items.append((article.doc_id, chunks, vectors[at : at + len(chunks)]))
             at += len(chunks)
-            # the record goes last: until it exists, a re-run treats this document as not done
+        store.replace_sources(items)
+        # the records go last: until one exists, a re-run treats its document as not done
+        for article, chunks, existed in pending:
             docstore.put(article, chunks=len(chunks), embedding_model=getattr(embedder, "name", ""))
             report.chunks += len(chunks)
             if existed:

@@ -183,20 +183,34 @@ class ChunkStore:
         """Number of chunks stored."""
         return int(self._call("count", self._col.count))
 
-    def _ids_of(self, source: str) -> list[str]:
-        got = self._call("get", self._col.get, where={"source": source}, include=[])
+    def _ids_of(self, sources: Sequence[str]) -> list[str]:
+        where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
+        got = self._call("get", self._col.get, where=where, include=[])
         return list(got["ids"])
 
     def replace_source(self, source: str, chunks: Sequence[Chunk], vectors: Any) -> None:
         """Make `chunks` the only chunks of `source`: upsert the new, then delete the rest."""
-        vecs = np.asarray(vectors, dtype=np.float32)
-        if len(chunks) != len(vecs):
-            raise ValueError(f"{len(chunks)} chunks but {len(vecs)} vectors")
-        if len(vecs) and vecs.shape[1] != self.dim:
-            raise StoreError(f"vectors have dim {vecs.shape[1]}, collection expects {self.dim}")
-        if any(c.source != source for c in chunks):
-            raise ValueError(f"all chunks must belong to {source}")
-        old = set(self._ids_of(source))
+        self.replace_sources([(source, chunks, vectors)])
+
+    def replace_sources(self, items: Sequence[tuple[str, Sequence[Chunk], Any]]) -> None:
+        """replace_source for several sources at once (Chroma writes have a high per-call cost)."""
+        if not items:
+            return
+        chunks: list[Chunk] = []
+        parts = []
+        for source, cs, vectors in items:
+            vecs = np.asarray(vectors, dtype=np.float32).reshape(len(cs), -1) if len(cs) else None
+            if vecs is not None and len(cs) != len(vecs):
+                raise ValueError(f"{len(cs)} chunks but {len(vecs)} vectors")
+            if vecs is not None and vecs.shape[1] != self.dim:
+                raise StoreError(f"vectors have dim {vecs.shape[1]}, collection expects {self.dim}")
+            if any(c.source != source for c in cs):
+                raise ValueError(f"all chunks must belong to {source}")
+            chunks.extend(cs)
+            if vecs is not None:
+                parts.append(vecs)
+        vecs = np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
+        old = set(self._ids_of([src for src, _, _ in items]))
         # upsert first so the source stays searchable; a crash here leaves extras that a re-run removes
         for b in range(0, len(chunks), MAX_BATCH):
             part = chunks[b : b + MAX_BATCH]
@@ -215,7 +229,7 @@ class ChunkStore:
 
     def delete_source(self, source: str) -> int:
         """Remove every chunk of `source`; return how many were removed."""
-        ids = self._ids_of(source)
+        ids = self._ids_of([source])
         for b in range(0, len(ids), MAX_BATCH):
             self._call("delete", self._col.delete, ids=ids[b : b + MAX_BATCH])
         if ids:
