@@ -75,7 +75,10 @@ class Context:
             named = max(cands, key=lambda s: s.pos) if cands else None
             heard = self.last_speaker(pos, person=True)
             sp = max([x for x in (named, heard) if x], key=lambda s: s.pos, default=None)
-        return replace(sp, pos=pos) if sp else None
+        if sp is None:
+            return None
+        titled = [s.title for s in self.speakers if sp.name and s.name == sp.name and s.title]
+        return replace(sp, pos=pos, title=titled[-1] if titled else sp.title)
 
     def body_actor(self, pos: int) -> str | None:
         """The actor of the state organ named last before pos."""
