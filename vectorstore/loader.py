@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -76,10 +77,12 @@ def read_article(path: Path, *, max_bytes: int) -> Article:
     except OSError as err:
         raise IngestError(f"{name}: cannot read ({err.strerror or err}); check the file") from None
     text, encoding = _decode(raw, name)
-    return _build(
-        text, name, kind=kind, path=str(path), encoding=encoding,
-        digest=_bytes_hash(raw), declared=read_sidecar(path),
-    )
+    declared = read_sidecar(path)
+    digest = _bytes_hash(raw)
+    if declared:  # a changed sidecar (say, a corrected date) must count as a changed document
+        digest = content_hash(digest, json.dumps(declared, sort_keys=True, default=str))
+    return _build(text, name, kind=kind, path=str(path), encoding=encoding, digest=digest,
+                  declared=declared)
 
 
 def article_from_text(
