@@ -34,6 +34,7 @@ class CitationPolicy(BaseModel):
     second_ratio: float = 0.85  # a second citation must score this close to the best…
     second_gain: float = 0.2  # …and cover this share of the sentence the first did not
     lexical_weight: float = 0.6  # rest goes to embedding similarity when an embedder is given
+    min_entity_recall: float = 0.6  # names/numbers of the sentence the passage must contain
 
 
 @dataclass
@@ -46,13 +47,13 @@ class Candidate:
     end: int
     text: str
     toks: dict[str, float] = field(default_factory=dict)
-    vec: np.ndarray | None = None
+    context: dict[str, float] = field(default_factory=dict)  # tokens of the whole passage
 
 
 def _weighted_tokens(text: str) -> dict[str, float]:
-    """Content tokens with weights: names and numbers count double."""
+    """Content tokens with weights: names and numbers (entities) count double."""
     out: dict[str, float] = {}
-    words = re.findall(r"[\w][\w'’\-]*", text)
+    words = re.findall(r"[\w][\w'’]*", text)
     for i, w in enumerate(words):
         toks = content_tokens(w)
         if not toks:
@@ -69,12 +70,13 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     for pid, p in enumerate(passages, 1):
         ch = p.chunk
         bad = injection_spans(ch.text)
+        context = _weighted_tokens(ch.text)
         for s, e in split_sentences(ch.text):
             if overlaps_injection(bad, s, e):
                 continue
             text = ch.text[s:e]
             out.append(
-                Candidate(pid, p, ch.start + s, ch.start + e, text, _weighted_tokens(text))
+                Candidate(pid, p, ch.start + s, ch.start + e, text, _weighted_tokens(text), context)
             )
     return out
 
@@ -92,6 +94,18 @@ def lexical_support(sentence: dict[str, float], cand: dict[str, float]) -> tuple
         return 0.0, set()
     hit = {t for t in sentence if _matches(t, cand)}
     return sum(sentence[t] for t in hit) / total, hit
+
+
+def entity_recall(sentence: dict[str, float], context: dict[str, float]) -> float:
+    """Share of the sentence's names and numbers found in the passage (1.0 when it has none).
+
+    A sentence that names someone the passage never mentions is not supported by it, however
+    many other words overlap ("Thomas-Greenfield held the first contact" ≠ Sullivan's call).
+    """
+    ents = [t for t, w in sentence.items() if w > 1.0]
+    if not ents:
+        return 1.0
+    return sum(1 for t in ents if _matches(t, context)) / len(ents)
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:
@@ -118,6 +132,20 @@ class Attached:
 EmbedFn = Callable[[list[str]], list[list[float]]]
 
 
+class CachedEmbed:
+    """Wrap an embed function so each distinct text is embedded once per question."""
+
+    def __init__(self, embed: EmbedFn):
+        self.embed = embed
+        self.cache: dict[str, list[float]] = {}
+
+    def __call__(self, texts: list[str]) -> list[list[float]]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if todo:
+            self.cache.update(zip(todo, self.embed(todo), strict=True))
+        return [self.cache[t] for t in texts]
+
+
 def attach_citations(
     answer_text: str,
     passages: Sequence[Passage],
@@ -140,6 +168,9 @@ def attach_citations(
         scored = []
         for j, c in enumerate(cands):
             lex, hit = lexical_support(wt, c.toks)
+            if entity_recall(wt, c.context) < policy.min_entity_recall:
+                scored.append((0.0, hit, c))
+                continue
             score = lex
             if sims is not None:
                 w = policy.lexical_weight

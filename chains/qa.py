@@ -19,7 +19,14 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel
 
-from chains.citations import CitationPolicy, EmbedFn, attach_citations, verify_passages
+from chains.citations import (
+    CachedEmbed,
+    CitationPolicy,
+    EmbedFn,
+    attach_citations,
+    candidates,
+    verify_passages,
+)
 from chains.guard import escape_delimiters, mask_injections
 from parley.schema import Answer, Chunk, Passage, Timings
 from parley.textutil import content_tokens, fuzzy_equal
@@ -62,12 +69,48 @@ def passages_from_documents(docs: Sequence[Document]) -> list[Passage]:
     return out
 
 
-def format_documents(passages: Sequence[Passage], max_chars: int = 900) -> str:
+def focus_sentences(question: str, passages: Sequence[Passage], embed: EmbedFn | None,
+                    max_sentences: int = 8) -> dict[int, list[tuple[int, int]]]:
+    """The sentences of the passages most relevant to the question, per passage id.
+
+    Small models read prompts slowly and lose the answer in long ones: showing the best few
+    sentences (in article order) keeps the prompt short and the answer on topic.
+    """
+    cands = candidates(passages)
+    if len(cands) <= max_sentences:
+        picked = cands
+    else:
+        q = [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
+        lex = [sum(1 for t in q if t in c.toks or (len(t) >= 5 and any(fuzzy_equal(t, o) for o in c.toks)))
+               / (len(q) or 1) for c in cands]
+        scores = lex
+        if embed is not None:
+            import numpy as np
+
+            v = np.asarray(embed([question] + [c.text for c in cands]), dtype=np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
+            scores = [0.5 * a + 0.5 * float(b) for a, b in zip(lex, v[1:] @ v[0], strict=True)]
+        order = sorted(range(len(cands)), key=lambda i: -scores[i])[:max_sentences]
+        picked = [cands[i] for i in sorted(order)]
+    out: dict[int, list[tuple[int, int]]] = {}
+    for c in picked:
+        out.setdefault(c.pid, []).append((c.start - c.passage.chunk.start, c.end - c.passage.chunk.start))
+    return out
+
+
+def format_documents(passages: Sequence[Passage], max_chars: int = 900,
+                     focus: dict[int, list[tuple[int, int]]] | None = None) -> str:
     """Passages with explicit ids for the prompt; article text masked and delimited as data."""
     parts = []
     for i, p in enumerate(passages, 1):
         c = p.chunk
-        text = escape_delimiters(mask_injections(c.text))[:max_chars]
+        if focus is not None:
+            if i not in focus:
+                continue
+            text = " … ".join(c.text[a:b] for a, b in focus[i])
+        else:
+            text = c.text
+        text = escape_delimiters(mask_injections(text))[:max_chars]
         meta = " ".join(f'{k}="{v}"' for k, v in (("source", c.source), ("date", c.date)) if v)
         parts.append(f"<document id={i} {meta}>\n{text}\n</document>")
     return "\n".join(parts)
@@ -102,8 +145,10 @@ class QAChain:
         k: int = 4,
         policy: CitationPolicy | None = None,
         min_retrieval_support: float = 0.34,
+        max_sentences: int = 8,
         model_name: str = "",
     ):
+        self.max_sentences = max_sentences
         self.model = model
         self.retriever = retriever
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
@@ -165,8 +210,11 @@ class QAChain:
             return
 
         t1 = time.perf_counter()
+        embed = CachedEmbed(self.embed) if self.embed is not None else None
+        focus = focus_sentences(standalone, passages, embed, self.max_sentences)
+        documents = format_documents(passages, focus=focus)
         pieces: list[str] = []
-        for tok in self._generate.stream({"documents": format_documents(passages), "question": standalone}):
+        for tok in self._generate.stream({"documents": documents, "question": standalone}):
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - t0
             pieces.append(tok)
@@ -179,7 +227,7 @@ class QAChain:
             timings.cite_s = time.perf_counter() - t2
             yield finish(self._abstain(base, "the model found no answer in the passages"))
             return
-        attached = attach_citations(raw, passages, embed=self.embed, policy=self.policy)
+        attached = attach_citations(raw, passages, embed=embed, policy=self.policy)
         timings.cite_s = time.perf_counter() - t2
         if not attached.citations:
             yield finish(self._abstain(base, "no sentence of the model's answer is supported by the passages",

@@ -18,7 +18,8 @@ STOPWORDS = frozenset(
     still even however already yet per via one two""".split()
 )
 
-_WORD = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+# hyphenated names split ("Thomas-Greenfield" → thomas, greenfield); apostrophes stay for folding
+_WORD = re.compile(r"[\w][\w'’]*", re.UNICODE)
 
 
 @lru_cache(maxsize=65536)

@@ -72,3 +72,10 @@ def test_thresholds_are_policy(seed_texts):
         "Sullivan talked about weapons and Ukraine.", _passages(seed_texts), policy=strict
     )
     assert out.citations == []
+
+
+def test_sentence_naming_someone_the_passage_never_mentions_is_unsupported(seed_texts):
+    # shares most words with the Sullivan–Patrushev sentence, but names the wrong person
+    answer = "Linda Thomas-Greenfield held the first high-level contact since the start of the invasion."
+    out = attach_citations(answer, _passages(seed_texts))
+    assert out.citations == [] and not out.sentences[0].supported
