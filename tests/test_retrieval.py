@@ -145,3 +145,23 @@ def test_real_model_and_chroma_find_names_across_spellings(seeds_dir, minilm):
     kiev = r.search("weapons delivered to Kyiv", 5)
     assert "003_b571c39c7b842e1b.txt" in {p.source for p in kiev}  # it spells it "Kiev"
     assert all(-1 <= p.dense_score <= 1 for p in top)
+
+
+def test_where_filter_applies_to_both_sides(fake_store):
+    _, e, store = fake_store
+    only = "001_a8fea508baf53730.txt"
+    r = HybridRetriever(store=store, embedder=e, k=4, where={"source": only})
+    top = r.search("Zakharova Ryabkov Peskov", 4)
+    assert top and {p.source for p in top} == {only}
+    r2 = HybridRetriever(store=store, embedder=e, k=10, where={"source": {"$in": [ZAK, only]}})
+    assert {p.source for p in r2.search("negotiations", 10)} <= {ZAK, only}
+
+
+def test_matches_where_operators():
+    from vectorstore.store import matches_where
+
+    meta = {"source": "a.txt", "index": 2, "date": "2022-03-17"}
+    assert matches_where(meta, None) and matches_where(meta, {"source": "a.txt"})
+    assert matches_where(meta, {"$and": [{"index": {"$gte": 2}}, {"date": {"$lt": "2023-01-01"}}]})
+    assert not matches_where(meta, {"$or": [{"source": "b.txt"}, {"index": {"$in": [0, 1]}}]})
+    assert not matches_where(meta, {"title": {"$gt": "a"}})  # absent field never compares true

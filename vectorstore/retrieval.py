@@ -19,6 +19,7 @@ from pydantic import ConfigDict, PrivateAttr
 from parley.schema import Chunk, Passage
 from parley.settings import Settings
 from vectorstore.lexical import LexicalIndex
+from vectorstore.store import chunk_metadata, matches_where
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
@@ -73,13 +74,15 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = RRF_K
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    where: dict[str, Any] | None = None  # Chroma filter for the dense side (BM25 ignores it)
+    where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
 
     _lex: LexicalIndex | None = PrivateAttr(default=None)
     _chunks: list[Chunk] = PrivateAttr(default_factory=list)
     _pos: dict[str, int] = PrivateAttr(default_factory=dict)
     _gen: int | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _mask: Any = PrivateAttr(default=None)
+    _mask_key: Any = PrivateAttr(default=None)
 
     def _lexical(self) -> tuple[LexicalIndex, list[Chunk], dict[str, int]]:
         """The BM25 index, rebuilt when the store's contents changed since it was built."""
@@ -92,6 +95,14 @@ class HybridRetriever(BaseRetriever):
                 self._pos = {c.id: i for i, c in enumerate(chunks)}
             return self._lex, self._chunks, self._pos
 
+    def _allowed(self, chunks: list[Chunk]) -> np.ndarray:
+        """Mask of chunks passing `where` (cached per filter and index generation)."""
+        key = (repr(self.where), self._gen)
+        if self._mask_key != key:
+            self._mask = np.array([matches_where(chunk_metadata(c), self.where) for c in chunks], bool)
+            self._mask_key = key
+        return self._mask
+
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """The k best passages for the query, best first, with fused, dense and BM25 scores."""
         k = k or self.k
@@ -100,6 +111,8 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.query(qvec, fetch, where=self.where)
         lex, chunks, pos = self._lexical()
         bm = lex.scores(query)
+        if self.where:
+            bm = np.where(self._allowed(chunks), bm, 0.0)
         top = np.argsort(-bm, kind="stable")[:fetch]
         top = [int(i) for i in top if bm[i] > 0]
 

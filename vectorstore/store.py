@@ -76,7 +76,8 @@ def _persistent_client(settings: Settings) -> Any:
         ) from e
 
 
-def _meta_of(chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """A chunk's fields as Chroma metadata (no text, no None values, date as ISO string)."""
     meta: dict[str, Any] = {
         "source": chunk.source,
         "start": chunk.start,
@@ -220,7 +221,7 @@ class ChunkStore:
                 ids=[c.id for c in part],
                 embeddings=vecs[b : b + MAX_BATCH],
                 documents=[c.text for c in part],
-                metadatas=[_meta_of(c) for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
             )
         stale = sorted(old - {c.id for c in chunks})
         for b in range(0, len(stale), MAX_BATCH):
@@ -272,14 +273,11 @@ class ChunkStore:
         self, vector: Any, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with their cosine similarity, best first."""
-        n = self.count()
-        if n == 0:
-            return []
         got = self._call(
             "query",
             self._col.query,
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, n),
+            n_results=k,  # Chroma returns fewer when it has fewer
             where=where,
             include=["documents", "metadatas", "distances"],
         )
@@ -296,3 +294,40 @@ class ChunkStore:
             return {}
         got = self._call("get", self._col.get, ids=list(ids), include=["embeddings"])
         return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def matches_where(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Evaluate a Chroma `where` filter ($eq/$ne/$in/$nin/$gt/$gte/$lt/$lte, $and/$or) in Python."""
+    if not where:
+        return True
+    for key, cond in where.items():
+        if key == "$and":
+            ok = all(matches_where(meta, w) for w in cond)
+        elif key == "$or":
+            ok = any(matches_where(meta, w) for w in cond)
+        else:
+            ok = _test(meta.get(key), cond if isinstance(cond, dict) else {"$eq": cond})
+        if not ok:
+            return False
+    return True
+
+
+def _test(value: Any, cond: dict[str, Any]) -> bool:
+    for op, arg in cond.items():
+        if op == "$eq":
+            ok = value == arg
+        elif op == "$ne":
+            ok = value != arg
+        elif op == "$in":
+            ok = value in arg
+        elif op == "$nin":
+            ok = value not in arg
+        elif value is None:
+            ok = False
+        elif op in ("$gt", "$gte", "$lt", "$lte"):
+            ok = {"$gt": value > arg, "$gte": value >= arg, "$lt": value < arg, "$lte": value <= arg}[op]
+        else:
+            raise StoreError(f"unsupported filter operator {op} in where={cond}")
+        if not ok:
+            return False
+    return True
