@@ -200,6 +200,7 @@ class ActorRegistry:
             if len({o[:2] for o in owners}) == 1 and key not in self._index:  # ambiguous: left out
                 a_id, member, last = next(iter(owners))
                 self._add(last, a_id, member, True)
+        self._channel_keys = {name_key(c) for c in self.channels}
         for ch in self.channels:
             self._surface.setdefault(name_key(ch), ("", None, False))
             self._patterns.add(_pattern_text(ch))
@@ -261,18 +262,18 @@ class ActorRegistry:
     def is_channel(self, name: str) -> bool:
         """True when the name is an outlet or news agency (a channel, not a speaker)."""
         key = name_key(name)
-        keys = {name_key(c) for c in self.channels}
-        return key in keys or any(key.endswith(" " + k) for k in keys)
+        return key in self._channel_keys or any(key.endswith(" " + k) for k in self._channel_keys)
 
     def find_mentions(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         """Registry names in text[start:end], longest match first, outlets excluded."""
         end = len(text) if end is None else end
         if self._rx is None:
             return []
-        folded = fold_text(text)
+        folded = fold_text(text[start:end])
         out: list[Mention] = []
-        for m in self._rx.finditer(folded, start, end):
-            surface = text[m.start() : m.end()]
+        for m in self._rx.finditer(folded):
+            ms, me = m.start() + start, m.end() + start
+            surface = text[ms:me]
             actor_id, member, person = self._surface.get(name_key(surface), ("", None, False))
             if not actor_id:
                 continue  # a channel ("Washington Post") or an unindexed spelling
@@ -281,7 +282,7 @@ class ActorRegistry:
                 continue  # "us" is not "US", "un" is not "UN"
             if person and not surface[:1].isupper():
                 continue  # people's names are capitalised in running text
-            out.append(Mention(actor_id, member, m.start(), m.end(), surface))
+            out.append(Mention(actor_id, member, ms, me, surface))
         return out
 
     def query_aliases(self, text: str) -> list[str]:

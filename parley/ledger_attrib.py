@@ -78,8 +78,11 @@ class Anchor:
     title: str | None = None  # an appositive title after the name (", chief executive of Y,")
 
 
+_TOKEN = re.compile(r"[\w'’.\-]+|[^\w\s]")
+
+
 def _tokens(masked: str, a: int, b: int) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in re.finditer(r"[\w'’.\-]+|[^\w\s]", masked[:b]) if m.start() >= a]
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(masked, a, b)]
 
 
 def _trim(span: tuple[int, int], masked: str) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 _PARA = re.compile(r"\n[ \t]*\n")
+_MARKS = re.compile("[“”„\"«»‘'’]")
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,11 @@ def quote_segments(text: str, start: int, end: int) -> list[Segment]:
         if b > a:
             segs.append(Segment(a, b, open_at, outer_end, style, closed))
 
-    i = start
-    while i < end:
+    skip_to = start
+    for mk in _MARKS.finditer(text, start, end):  # only the marks matter: jump between them
+        i = mk.start()
+        if i < skip_to:
+            continue
         c, prev, nxt = text[i], at(i - 1), at(i + 1)
         if open_at is None:
             word_before = prev.isalnum()
@@ -85,7 +89,7 @@ def quote_segments(text: str, start: int, end: int) -> list[Segment]:
                 if close is not None:  # otherwise an apostrophe ('90s) or a lone mark
                     open_at, style = i, "single"
                     emit(close, close + 1, True)
-                    open_at, i = None, close
+                    open_at, skip_to = None, close + 1
         elif c in closer:
             if style == "double" and c == "“" and prev.isspace() and not nxt.isspace():
                 emit(i, i, False)  # a new quote opens before the old one closed
@@ -93,7 +97,6 @@ def quote_segments(text: str, start: int, end: int) -> list[Segment]:
             else:
                 emit(i, i + 1, True)
                 open_at = None
-        i += 1
     if open_at is not None and style != "single":
         emit(end, end, False)  # runs on to the end of the paragraph (continued in the next one)
     return segs
