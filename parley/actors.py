@@ -11,19 +11,28 @@ import argparse
 import difflib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from parley.actors_text import (
+    TITLE_WORDS,
+    fold_text,
+    is_acronym,
+    is_full_name,
+    name_key,
+    pattern_text,
+)
 from parley.errors import ParleyError
 from parley.schema import Article
 from parley.settings import Settings
+
+__all__ = ["TITLE_WORDS", "Actor", "ActorRegistry", "Discovery", "Match", "Member", "Mention",
+           "RegistryError", "cmd_actors", "fold_text", "name_key"]
 
 SHIPPED = Path(__file__).parent / "data" / "actors.yaml"
 ActorKind = Literal["state", "alliance", "organisation", "person"]
@@ -90,68 +99,6 @@ class Discovery(NamedTuple):
     sources: list[str]
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(c: str) -> str:
-    if c in "’‘`´′":
-        return "'"
-    if c in "‐‑‒–—":
-        return "-"
-    base = "".join(ch for ch in unicodedata.normalize("NFKD", c) if not unicodedata.combining(ch))
-    base = base.lower()
-    return base if len(base) == 1 else (c.lower() if len(c.lower()) == 1 else c)
-
-
-def fold_text(text: str) -> str:
-    """Lowercase, accent-free copy of text with the SAME length, so offsets carry over."""
-    return "".join(_fold_char(c) for c in text)
-
-
-_DETERMINERS = {"the", "a", "an"}
-
-
-def name_key(name: str) -> str:
-    """The lookup key of a name: folded, no possessive, hyphens/punctuation as spaces, no article."""
-    k = fold_text(name).strip()
-    k = re.sub(r"'s\b|'$|s'(?=\s|$)", lambda m: "s" if m.group().startswith("s") else "", k)
-    k = re.sub(r"(?<=\w)\.(?=\w)", "", k)  # U.S. -> us
-    k = re.sub(r"[^\w']+", " ", k).strip()
-    words = k.split()
-    while words and words[0] in _DETERMINERS:
-        words = words[1:]
-    return " ".join(words)
-
-
-# words that make a title, not a name ("Kremlin spokesman", "Deputy Foreign Minister")
-TITLE_WORDS = frozenset("""
-    president vice prime minister deputy foreign defence defense interior finance secretary
-    general state spokesman spokeswoman spokesperson press ambassador envoy representative
-    permanent adviser advisor national security chief executive officer director head chairman
-    chairwoman chair senator senior official officials diplomat diplomats source sources aide
-    aides minister's ministry department council government administration office commander
-    mayor governor leader king queen chancellor premier justice attorney assistant special
-    top former acting us u.s. un eu nato kremlin general-secretary
-    secretary-general deputy-minister negotiator delegation delegate member lawmaker mp
-""".split())
-
-
-def _is_full_name(alias: str) -> bool:
-    """True for "Maria Zajarova"-like aliases (2–4 capitalised words, no title words)."""
-    words = alias.split()
-    return 2 <= len(words) <= 4 and all(
-        w[:1].isupper() and fold_text(w).strip(".") not in TITLE_WORDS for w in words
-    )
-
-
-def _pattern_text(alias: str) -> str:
-    """The folded spelling to scan text for (without a leading article)."""
-    return re.sub(r"^(?:the|a|an)\s+", "", fold_text(alias).strip())
-
-
-def _is_acronym(alias: str) -> bool:
-    bare = alias.replace(".", "")
-    return bare.isupper() and len(bare) <= 5
-
-
 class ActorRegistry:
     """Actors, their aliases and members, and the channels (outlets) that are never speakers."""
 
@@ -193,7 +140,7 @@ class ActorRegistry:
                 person = m.kind == "person"
                 for al in [m.name, *m.aliases]:
                     self._add(al, a.id, m.name, person)
-                    if person and _is_full_name(al):
+                    if person and is_full_name(al):
                         last = al.split()[-1]
                         surnames.setdefault(name_key(last), set()).add((a.id, m.name, last))
         for key, owners in surnames.items():
@@ -203,7 +150,7 @@ class ActorRegistry:
         self._channel_keys = {name_key(c) for c in self.channels}
         for ch in self.channels:
             self._surface.setdefault(name_key(ch), ("", None, False))
-            self._patterns.add(_pattern_text(ch))
+            self._patterns.add(pattern_text(ch))
         alts = sorted((p for p in self._patterns if p), key=len, reverse=True)
         pats = [r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", p)) for p in alts]
         self._rx = re.compile(r"(?<![\w])(?:" + "|".join(pats) + r")(?![\w])") if pats else None
@@ -214,8 +161,8 @@ class ActorRegistry:
             return
         self._index[key] = (actor_id, member)  # later (user) entries win
         self._surface[key] = (actor_id, member, person)
-        self._patterns.add(_pattern_text(alias))
-        if _is_acronym(alias):
+        self._patterns.add(pattern_text(alias))
+        if is_acronym(alias):
             self._acronyms.add(alias.replace(".", ""))
 
     # ---- lookups -------------------------------------------------------------------------
