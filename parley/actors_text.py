@@ -49,6 +49,7 @@ TITLE_WORDS = frozenset("""
     mayor governor leader king queen chancellor premier justice attorney assistant special
     top former acting us u.s. un eu nato kremlin general-secretary
     secretary-general deputy-minister negotiator delegation delegate member lawmaker mp
+    mr mrs ms dr prof sir madam
 """.split())
 
 

@@ -60,12 +60,17 @@ def _subject(text: str, masked: str, a: int, pos: int, mentions: list[Mention], 
         return ctx.pronoun(lead.group(1), a + lead.start(1))
     stop = re.search(r"\b(?:that|which|who)\b", masked[a:pos])
     limit = a + stop.start() if stop else pos
-    for m in mentions:
-        if a <= m.start < limit:
-            prev = re.findall(r"[\w']+", masked[a : m.start])
-            if prev and prev[-1].lower() in PREPOSITIONS:
-                continue
-            return ctx.speaker(text[m.start : m.end], m.start)
+    inside = [m for m in mentions if a <= m.start < limit]
+    for k, m in enumerate(inside):
+        prev = re.findall(r"[\w']+", masked[a : m.start])
+        if prev and prev[-1].lower() in PREPOSITIONS:
+            continue
+        for later in inside[k + 1 :]:  # "Ukrainian President Volodymyr Zelenskyy": the name, not "Ukrainian"
+            between = masked[m.end : later.start].split()
+            if any(not w[:1].isupper() for w in between):
+                break
+            m = later
+        return ctx.speaker(text[m.start : m.end], m.start)
     return None
 
 

@@ -105,7 +105,7 @@ def _np_ok(tok: str, first: bool) -> bool:
 
 
 def np_before(masked: str, pos: int, floor: int) -> tuple[int, int] | None:
-    """The noun phrase that ends right before pos (auxiliaries and a who-clause skipped)."""
+    """The noun phrase that ends right before pos (auxiliaries and a parenthesis skipped)."""
     toks = _tokens(masked, floor, pos)
     i = len(toks) - 1
     while i >= 0 and _f(toks[i][2]) in AUX and toks[i][2][:1].islower():
@@ -114,7 +114,10 @@ def np_before(masked: str, pos: int, floor: int) -> tuple[int, int] | None:
         j = i - 1
         while j > 0 and toks[j][2] != ",":
             j -= 1
-        if j > 0 and _f(toks[j + 1][2]) in {"who", "which"}:
+        lead = _f(toks[j + 1][2]) if j > 0 else ""
+        # ", who refused to be named,", ", a local trader,", ", speaking in Kyiv,"
+        if j > 0 and (lead in {"who", "which", "a", "an", "the"} or lead in TITLE_WORDS
+                      or lead.endswith("ing")):
             i = j - 1
     if i < 0:
         return None

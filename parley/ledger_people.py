@@ -117,6 +117,10 @@ class Context:
             if aid is None and any(w in _BODY_WORDS for w in folded):
                 aid = self.body_actor(pos)
             return Speaker(None, phrase, aid, anonymous=True, pos=pos)
+        if head in _BODY_WORDS:  # "Zelensky’s office", "the foreign ministry"
+            hit = reg.lookup(phrase)
+            aid = hit.actor.id if hit else (self.body_actor(pos) if definite else None)
+            return Speaker(phrase, None, aid, person=False, pos=pos) if aid else None
         for i in range(1, len(words)):  # titles first: "Kremlin spokesman Dmitry Peskov"
             m = reg.lookup_exact(" ".join(words[i:]))
             if m is not None:

@@ -347,3 +347,21 @@ def test_dates_come_from_the_article(registry):
     art = _article("“We are ready,” Peskov said.").model_copy(
         update={"meta": ArticleMeta(date=dt.date(2022, 11, 8))})
     assert extract_quotes(art, registry)[0].date == dt.date(2022, 11, 8)
+
+
+def test_parentheses_between_speaker_and_verb(registry):
+    qs = _quotes("Mr. Smith, a local trader, said prices had doubled since March. "
+                 "Ukrainian President Volodymyr Zelenskyy, speaking in Kyiv, said the talks were a trap. "
+                 "Kyiv rejects any deal that cedes territory, Zelensky’s office said.", registry)
+    assert [(q.speaker, q.speaker_title, q.actor, q.kind) for q in qs] == [
+        ("Smith", "Mr.", None, "reported"),
+        ("Volodymyr Zelenskyy", "Ukrainian President", "ukraine", "reported"),
+        ("Zelensky’s office", None, "ukraine", "reported"),  # a body speaking, not the outlet
+    ]
+    assert qs[2].text == "Kyiv rejects any deal that cedes territory"
+
+
+def test_sentence_subject_is_the_name_not_its_demonym(registry):
+    qs = _quotes("During the visit, Ukrainian President Volodymyr Zelenskyy met Biden and stressed "
+                 "that “nothing is agreed”.", registry)
+    assert [(q.text, q.speaker, q.kind) for q in qs] == [("nothing is agreed", "Volodymyr Zelenskyy", "direct")]
