@@ -118,10 +118,15 @@ def format_documents(passages: Sequence[Passage], max_chars: int = 900,
 
 def retrieval_support(question: str, passages: Sequence[Passage]) -> float:
     """Share of the question's topic words that occur (or nearly occur) in the passages."""
+    return question_coverage(question, [p.chunk.text for p in passages])
+
+
+def question_coverage(question: str, texts: Sequence[str]) -> float:
+    """Share of the question's topic words present in the given texts (fuzzy for names)."""
     q = [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
     if not q:
         return 1.0
-    pool = {t for p in passages for t in content_tokens(p.chunk.text)}
+    pool = {t for text in texts for t in content_tokens(text)}
     hit = sum(1 for t in q if t in pool or (len(t) >= 5 and any(fuzzy_equal(t, o) for o in pool)))
     return hit / len(q)
 
@@ -146,9 +151,11 @@ class QAChain:
         policy: CitationPolicy | None = None,
         min_retrieval_support: float = 0.34,
         max_sentences: int = 8,
+        min_answer_coverage: float = 0.5,
         model_name: str = "",
     ):
         self.max_sentences = max_sentences
+        self.min_answer_coverage = min_answer_coverage
         self.model = model
         self.retriever = retriever
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
@@ -232,6 +239,13 @@ class QAChain:
         if not attached.citations:
             yield finish(self._abstain(base, "no sentence of the model's answer is supported by the passages",
                                        sentences=attached.sentences))
+            return
+        # a true, well-cited sentence that does not address the question is not an answer
+        coverage = question_coverage(standalone, [c.text for c in attached.citations])
+        if coverage < self.min_answer_coverage:
+            yield finish(self._abstain(
+                base, f"the cited passages do not address the question (coverage {coverage:.2f})",
+                sentences=attached.sentences))
             return
         yield finish(Answer(**base, answer=attached.answer, sentences=attached.sentences,
                             citations=attached.citations))

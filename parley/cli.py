@@ -104,9 +104,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- entry point ----------------------------------------------------------------------------
 
+from parley.cli_brief import _add_actors, _add_brief  # noqa: E402
+from parley.cli_eval import _add_eval, _add_stance_score  # noqa: E402
 from parley.cli_qa import _add_ask  # noqa: E402
 
-SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask]
+SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask, _add_brief,
+                                             _add_actors, _add_eval, _add_stance_score]
 
 
 def build_parser() -> argparse.ArgumentParser:

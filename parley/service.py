@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from chains.qa import QAChain, QAEvent
-from parley.schema import Answer, Article
+from parley.schema import Answer, Article, Brief, Quote
 from parley.settings import Settings
 
 
@@ -117,3 +117,29 @@ class Parley:
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
         return self.qa_chain().invoke(question, history)
+
+    # --- actors and briefs --------------------------------------------------------------------
+    @cached_property
+    def registry(self) -> Any:
+        from parley.actors import ActorRegistry
+
+        return ActorRegistry.load(self.settings)
+
+    def actor_names(self) -> list[str]:
+        """Registry actors, by display name."""
+        return [a.name for a in self.registry.actors.values()]
+
+    def ledger(self, articles: Sequence[Article] | None = None) -> list[Quote]:
+        """The claims ledger of the corpus (quotes, reported speech, anonymous and outlet claims)."""
+        from parley.ledger import build_ledger
+
+        return build_ledger(articles if articles is not None else self.articles(), self.registry)
+
+    def brief(self, actor: str, topic: str | None = None) -> Brief:
+        """A cited position brief for one actor over the whole corpus."""
+        from chains.brief import BriefChain
+
+        articles = self.articles()
+        chain = BriefChain(self.model, self.registry, embed=self.embedder.embed_documents,
+                           model_name=self.model_label())
+        return chain.run(actor, articles, self.ledger(articles), topic)

@@ -114,3 +114,12 @@ def test_retrieval_support_handles_spelling_variants(seed_texts):
     ps = [Passage(chunk=c, rank=1, score=1.0) for c in chunks]
     assert retrieval_support("What did Zakharova say?", ps) == 1.0
     assert retrieval_support("What is the boiling point of mercury?", ps) < 0.34
+
+
+def test_true_but_off_question_answer_abstains(seed_texts):
+    # a verbatim, well-supported sentence that does not answer what was asked
+    reply = "Russia and NATO are also likely to hold talks on Jan. 12 [1]."
+    chain = QAChain(fake_model(reply), _retriever(seed_texts))
+    ans = chain.invoke("What was the outcome of the January 10 talks in Geneva?")
+    assert ans.abstained and "do not address the question" in ans.abstain_reason
+    assert ans.citations == []
