@@ -131,7 +131,7 @@ def chat_tab(svc: Any, articles: dict[str, Any]) -> None:
     head, clear = st.columns([3, 1], vertical_alignment="center")
     head.caption("Ask about the articles. Every sentence of an answer cites the exact words it "
                  "rests on; open a source to see them highlighted in the article.")
-    if clear.button("Clear conversation", icon=":material/delete_sweep:", disabled=not messages):
+    if clear.button("Clear conversation", icon=":material/delete_sweep:"):
         messages.clear()
         st.rerun()
     box = st.container()  # new turns render above the input box, not below it
@@ -155,28 +155,37 @@ def chat_tab(svc: Any, articles: dict[str, Any]) -> None:
 def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
     """Summary, stance over time, claims, quotes, shifts, sources, and a Markdown download."""
     numbers = ui.brief_citations(brief)
-    st.subheader(f"{brief.actor} on {brief.topic}")
-    a, b, c = st.columns(3)
+    title, download = st.columns([3, 1], vertical_alignment="center")
+    title.subheader(f"{brief.actor} on {brief.topic}")
+    download.download_button("Download (Markdown)", ui.brief_markdown(brief),
+                             icon=":material/download:",
+                             file_name=f"brief-{brief.actor.lower().replace(' ', '-')}.md",
+                             mime="text/markdown")
+    a, b, c, d = st.columns(4)
     a.metric("Overall stance", brief.stance.label or "no position")
     b.metric("Confidence", f"{brief.stance.confidence:.0%}")
-    c.metric("Coverage", f"{brief.coverage.articles} of {brief.coverage.total_articles} articles",
-             f"{brief.coverage.outlets} outlets", delta_color="off")
+    c.metric("Articles", f"{brief.coverage.articles} of {brief.coverage.total_articles}")
+    d.metric("Outlets", brief.coverage.outlets)
     if brief.stance.rationale:
         st.caption(brief.stance.rationale)
     st.markdown("#### Summary")
-    for line in brief.summary:
-        st.markdown(f"- {ui.brief_line_html(line, numbers)}", unsafe_allow_html=True)
+    st.markdown("\n".join(f"- {ui.brief_line_html(x, numbers)}" for x in brief.summary),
+                unsafe_allow_html=True)
     st.markdown("#### Stance over time")
     chart = ui.timeline_chart(brief)
     if chart is not None:
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(chart, width="stretch")
     if brief.undated:
         st.markdown("Undated articles (not plotted): " + "; ".join(
             f"*{e.title or e.source}* — {e.stance.label or 'no position'}" for e in brief.undated))
+    if brief.per_article:
+        with st.expander(f"Stance in each of {len(brief.per_article)} articles"):
+            st.dataframe(ui.stance_rows(brief.per_article, articles), hide_index=True,
+                         width="stretch")
     if brief.claims:
         st.markdown("#### Claims")
-        for line in brief.claims:
-            st.markdown(f"- {ui.brief_line_html(line, numbers)}", unsafe_allow_html=True)
+        st.markdown("\n".join(f"- {ui.brief_line_html(x, numbers)}" for x in brief.claims),
+                    unsafe_allow_html=True)
     if brief.quotes:
         st.markdown("#### Quotes")
         for q in brief.quotes:
@@ -188,8 +197,10 @@ def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
     if brief.shifts:
         st.markdown("#### Shifts and contradictions")
         for s in brief.shifts:
-            st.markdown(f"- **{s.kind}**: {s.from_label} → {s.to_label} — {s.note}  \n"
-                        f"  <small>{html.escape(s.before)} → {html.escape(s.after)}</small>",
+            before = ui.source_label(s.before, articles.get(s.before))
+            after = ui.source_label(s.after, articles.get(s.after))
+            st.markdown(f"- **{s.kind}**: {s.from_label} → {s.to_label} — {html.escape(s.note)}"
+                        f"  \n  <small>{html.escape(before)} → {html.escape(after)}</small>",
                         unsafe_allow_html=True)
     if numbers:
         st.markdown("#### Sources")
@@ -197,9 +208,6 @@ def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
             with st.expander(f"[{n}]  {ui.source_label(span.source, articles.get(span.source))}"):
                 st.markdown(ui.span_html(span, svc.article_text(span.source), n=n),
                             unsafe_allow_html=True)
-    st.download_button("Download brief (Markdown)", ui.brief_markdown(brief), icon=":material/download:",
-                       file_name=f"brief-{brief.actor.lower().replace(' ', '-')}.md",
-                       mime="text/markdown")
 
 
 def briefs_tab(svc: Any, articles: dict[str, Any]) -> None:
@@ -259,13 +267,12 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
         return
     st.markdown(f"#### {len(rows)} documents")
     for row in rows:
-        cols = st.columns([6, 2, 2, 1, 1], vertical_alignment="center")
+        cols = st.columns([6, 2.2, 1.2, 1.6], vertical_alignment="center")
         cols[0].markdown(f"**{html.escape(row['title'])}**  \n<small>{row['doc_id']}</small>",
                          unsafe_allow_html=True)
-        cols[1].write(row["outlet"])
-        cols[2].write(row["date"])
-        cols[3].write(f"{row['chunks']} chunks")
-        if cols[4].button("Remove", key=f"rm_{row['doc_id']}", icon=":material/delete:"):
+        cols[1].write(row["date"] if row["outlet"] == "—" else f"{row['outlet']} · {row['date']}")
+        cols[2].write(f"{row['chunks']} chunks")
+        if cols[3].button("Remove", key=f"rm_{row['doc_id']}", icon=":material/delete:"):
             try:
                 gone = svc.remove(row["doc_id"])
             except ParleyError as e:

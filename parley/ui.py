@@ -219,6 +219,22 @@ def timeline_rows(brief: Any) -> list[dict]:
     ]
 
 
+def stance_rows(stances: Sequence[Any], articles: dict[str, Article]) -> list[dict]:
+    """Per-article stances as table rows, dated ones first in date order, undated last."""
+    rows = []
+    for s in stances:
+        art = articles.get(s.source or "")
+        date = s.date or (art.meta.date if art is not None else None)
+        rows.append({
+            "article": (art.meta.title if art is not None and art.meta.title else s.source),
+            "date": date.isoformat() if date else "undated",
+            "stance": s.label or "no position",
+            "confidence": round(s.confidence, 2),
+            "why": s.rationale or "",
+        })
+    return sorted(rows, key=lambda r: (r["date"] == "undated", r["date"]))
+
+
 def timeline_chart(brief: Any) -> Any:
     """An Altair chart of stance by article date (None when nothing is dated)."""
     import altair as alt
@@ -229,7 +245,8 @@ def timeline_chart(brief: Any) -> Any:
     domain = [*STANCE_ORDER, "no position"]
     scale = alt.Scale(domain=domain, range=[*STANCE_COLOURS, "#bdbdbd"])
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("date:T", title="article date", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("date:T", title="article date", scale=alt.Scale(padding=24),
+                axis=alt.Axis(format="%-d %b %Y", tickCount=6, labelAngle=0)),
         y=alt.Y("stance:N", title=None, sort=domain, scale=alt.Scale(domain=domain)),
     )
     line = base.mark_line(color="#9e9e9e", strokeDash=[4, 4])

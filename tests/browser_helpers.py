@@ -88,7 +88,17 @@ def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under artifacts/ (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # Streamlit scrolls inside its main block, so full_page alone stops at the fold: grow the
+    # viewport to the content's height for the shot, then put it back
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stMainBlockContainer], body'), e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 6000)})
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
 
 

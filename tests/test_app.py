@@ -217,6 +217,9 @@ def test_brief_renders_with_chart_sources_and_download(page, tmp_path, seeds_dir
     spans = [c for line in [*brief.summary, *brief.claims] for c in line.citations]
     assert sorted(found) == sorted((i + 1, s.text) for i, s in enumerate(spans))
     assert any("Sergey Ryabkov" in e.label for e in at.expander)
+    table = at.dataframe[0].value
+    assert list(table["stance"]) == ["noncommittal", "open", "conditional"]
+    assert list(table["date"]) == ["2022-03-17", "2022-11-08", "undated"]
 
 
 def test_briefs_tab_says_when_briefs_are_unavailable(page, tmp_path, seeds_dir):
