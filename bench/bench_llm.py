@@ -56,7 +56,7 @@ def time_bare_llama(
     system: str = DEFAULT_SYSTEM,
     max_tokens: int = 64,
     n_ctx: int = 2048,
-    n_threads: int | None = 2,
+    n_threads: int | None = 1,
     llm: Any = None,
 ) -> Timing:
     """Time llama-cpp-python alone (loads `gguf` unless a loaded `llm` is passed)."""
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--prompt", default=DEFAULT_PROMPT)
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--n-ctx", type=int, default=2048)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="1 copes best with a busy 2-core box")
     ap.add_argument("--gguf", type=Path, default=None, help="default: the packaged model")
     ap.add_argument("--base-url", default=None, help="also time an OpenAI-compatible server")
     ap.add_argument("--server-model", default="local")

@@ -7,6 +7,7 @@ a grammar, so the model can only emit JSON that fits the schema (syntax, not sen
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -67,12 +68,16 @@ def load_llama(
                 "llama-cpp-python is not installed: pip install 'parley[local]' "
                 "(compiles ~15 min) or set PARLEY_LLM_BACKEND=openai"
             ) from exc
+        # llama.cpp busy-waits its threads: on a shared 2-core box, 2 threads ran 3-5x slower
+        # than 1 whenever anything else was running, so default to half the cores for both the
+        # prompt (batch) and the answer (llama's own batch default would take every core)
+        threads = n_threads or max((os.cpu_count() or 2) // 2, 1)
         try:
             llm = Llama(
                 model_path=str(model_path),
                 n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
+                n_threads=threads,
+                n_threads_batch=threads,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -139,6 +144,11 @@ class ChatLlamaCpp(BaseChatModel):
     max_tokens: int = 256
     temperature: float = 0.0
     stop: list[str] | None = None
+    # Reusing the KV cache of a shared prompt prefix saves prompt reading, but llama.cpp then
+    # evaluates the rest in other batches and greedy answers change with what was asked
+    # before (seen: the same prompt gave two different answers). Off by default: evals and
+    # tests need the same answer for the same prompt.
+    reuse_prefix: bool = False
 
     @property
     def _llm_type(self) -> str:
@@ -184,6 +194,8 @@ class ChatLlamaCpp(BaseChatModel):
     def _complete(
         self, llm: Any, messages: list[BaseMessage], params: dict[str, Any], stream: bool
     ) -> Any:
+        if not self.reuse_prefix:
+            llm.reset()  # forget the cached prefix: the answer depends on this prompt alone
         try:
             return llm.create_chat_completion(
                 messages=to_chat_dicts(messages), stream=stream, **params

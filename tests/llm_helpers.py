@@ -131,7 +131,8 @@ def llama_server(local_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(local_gguf), "--model_alias", "local",
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_threads", "1", "--n_ctx", "2048",  # see local_settings: 1 thread copes with load
+        # 1 thread (answer and prompt): see local_settings; 2 collapse when the box is busy
+        "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "2048",
     ]  # fmt: skip
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

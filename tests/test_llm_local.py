@@ -70,6 +70,15 @@ def test_streams_several_chunks(model):
     assert 0 < total.usage_metadata["output_tokens"] <= 24
 
 
+def test_same_prompt_same_answer_whatever_came_before(model):
+    # with llama.cpp's prefix reuse, this exact sequence changed the second answer
+    system = SystemMessage("You are a concise assistant.")
+    essay = [system, HumanMessage("Write a short paragraph about the history of the bicycle.")]
+    first = model.invoke(essay).content
+    model.invoke([system, HumanMessage("Why is the sea salty?")], max_tokens=8)
+    assert model.invoke(essay).content == first
+
+
 def test_grammar_forces_schema_shaped_json(model):
     schema = Stance.model_json_schema()
     raw = model.bind(response_format={"type": "json_object", "schema": schema}).invoke(

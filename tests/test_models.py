@@ -250,6 +250,7 @@ class FakeLlama:
         self.words = words
         self.calls: list[dict] = []
         self.n_tokens = 0
+        self.resets = 0
 
     def create_chat_completion(self, messages, stream=False, **kw):
         self.calls.append({"messages": messages, "stream": stream, **kw})
@@ -271,6 +272,9 @@ class FakeLlama:
 
     def tokenize(self, data: bytes, add_bos=False, special=True):
         return data.split()
+
+    def reset(self):
+        self.resets += 1
 
 
 @pytest.fixture
@@ -308,6 +312,15 @@ def test_llamacpp_stream_yields_tokens_then_usage(fake_llama):
         total += c
     assert total.usage_metadata["output_tokens"] == 3
     assert total.response_metadata["finish_reason"] == "length"
+
+
+def test_llamacpp_forgets_prefix_unless_asked(fake_llama):
+    model, fake = fake_llama
+    model.invoke("a")
+    list(model.stream("b"))
+    assert fake.resets == 2
+    model.model_copy(update={"reuse_prefix": True}).invoke("c")
+    assert fake.resets == 2
 
 
 def test_llamacpp_rejects_unknown_kwargs(fake_llama):
