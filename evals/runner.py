@@ -1,0 +1,284 @@
+"""Run the eval matrix: variants × fixture items, each cell cached by what shapes its output.
+
+The corpus is ingested first (idempotent) and hashed. A cell whose key is in the cache is not
+run again; the model is only built when some cell misses. Results hold the raw outputs
+(`Answer`, `Stance`); `evals/scoring.py` turns them into metrics on every run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from tqdm import tqdm
+
+from evals.cache import EvalCache, cell_key
+from evals.fixtures import QAFixture, StanceFixture
+from evals.plan import REPO, Variant
+from parley.schema import Answer, Article, SourceSpan, Stance, content_hash
+from parley.service import Parley
+from parley.settings import Settings
+
+ModelFactory = Callable[[Settings], BaseChatModel]
+SEEDS_DIR = REPO / "seeds"
+MAX_STATEMENTS = 6  # as the brief chain: the statements most about the topic
+
+
+@dataclass
+class QAResult:
+    variant: str
+    item: QAFixture
+    answer: Answer
+    cached: bool
+
+
+@dataclass
+class StanceResult:
+    variant: str
+    item: StanceFixture
+    stance: Stance | None  # None when the stance step could not run (see note)
+    statements: list[SourceSpan]
+    cached: bool
+    note: str | None = None
+
+
+@dataclass
+class EvalRun:
+    """Everything one `parley eval` run produced, before scoring."""
+
+    variants: list[Variant]
+    qa_items: list[QAFixture]
+    stance_items: list[StanceFixture]
+    articles: dict[str, Article]
+    corpus_hash: str
+    model_labels: dict[str, str]
+    qa: list[QAResult] = field(default_factory=list)
+    stance: list[StanceResult] = field(default_factory=list)
+    cache_hits: int = 0
+    cells_run: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def corpus_hash(articles: Sequence[Article]) -> str:
+    """Hash of the sorted (doc id, content hash) pairs of the stored corpus."""
+    return content_hash(*sorted(f"{a.doc_id}:{a.content_hash}" for a in articles))
+
+
+def _model_label(settings: Settings) -> str:
+    from chains.models import model_label
+
+    return model_label(settings)
+
+
+def _model_key(s: Settings) -> tuple:
+    return (s.llm_backend, s.local_model, str(s.local_model_path), s.openai_model,
+            s.openai_base_url, s.max_tokens, s.temperature, s.n_ctx, s.n_threads)
+
+
+class _Usage(BaseCallbackHandler):
+    """Sums the token usage every chat call reports (streamed calls report it on the last chunk)."""
+
+    def __init__(self) -> None:
+        self.prompt = self.completion = 0
+        self.seen = False
+
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        for gens in response.generations:
+            for g in gens:
+                usage = getattr(getattr(g, "message", None), "usage_metadata", None)
+                if usage:
+                    self.seen = True
+                    self.prompt += usage.get("input_tokens", 0)
+                    self.completion += usage.get("output_tokens", 0)
+
+
+class _Models:
+    """Builds each distinct model once, and only when a cell needs it."""
+
+    def __init__(self, factory: ModelFactory):
+        self.factory = factory
+        self._built: dict[tuple, BaseChatModel] = {}
+        self.usage = _Usage()
+
+    def get(self, settings: Settings) -> BaseChatModel:
+        key = _model_key(settings)
+        if key not in self._built:
+            model = self.factory(settings)
+            try:  # model-level callbacks see every call, streamed or not: token counts
+                model.callbacks = [*(model.callbacks or []), self.usage]  # type: ignore[list-item]
+            except (AttributeError, TypeError, ValueError):
+                pass
+            self._built[key] = model
+        return self._built[key]
+
+    def take_usage(self) -> tuple[int | None, int | None]:
+        """Prompt and completion tokens since the last call (None when the model reports none)."""
+        u = self.usage
+        out = (u.prompt, u.completion) if u.seen else (None, None)
+        u.prompt, u.completion, u.seen = 0, 0, False
+        return out
+
+
+def _default_factory(settings: Settings) -> BaseChatModel:
+    from chains.models import make_chat_model
+
+    return make_chat_model(settings)
+
+
+def prepare_corpus(parley: Parley, corpus_dir: Path | None, progress: bool) -> dict[str, Article]:
+    """Ingest the corpus directory (a no-op when unchanged) and return the stored articles."""
+    parley.ingest([corpus_dir or SEEDS_DIR], progress=progress)
+    return {a.doc_id: a for a in parley.articles()}
+
+
+def run_matrix(
+    settings: Settings,
+    variants: Sequence[Variant],
+    qa_items: Sequence[QAFixture],
+    stance_items: Sequence[StanceFixture],
+    *,
+    corpus_dir: Path | None = None,
+    model_factory: ModelFactory | None = None,
+    embedder: Any = None,
+    store: Any = None,
+    progress: bool = False,
+) -> EvalRun:
+    """Run (or fetch from the cache) every variant × item cell."""
+    base = Parley(settings, embedder=embedder, store=store)
+    articles = prepare_corpus(base, corpus_dir, progress)
+    run = EvalRun(list(variants), list(qa_items), list(stance_items), articles,
+                  corpus_hash(list(articles.values())),
+                  {v.name: _model_label(v.apply(settings)) for v in variants})
+    cache = EvalCache(settings.data_dir / "eval_cache")
+    models = _Models(model_factory or _default_factory)
+    statements = _Statements(base, articles)
+    parleys: dict[str, Parley] = {}  # one per variant: its retriever's lexical index is reused
+    total = len(variants) * (len(qa_items) + len(stance_items))
+    bar = tqdm(total=total, desc="eval", unit="cell", file=sys.stderr, disable=not progress)
+    try:
+        for v in variants:
+            vs = v.apply(settings)
+            for item in qa_items:
+                bar.set_postfix_str(f"{v.name} {item.id}", refresh=False)
+                run.qa.append(_qa_cell(run, v, vs, item, base, cache, models, parleys))
+                bar.update()
+            for sitem in stance_items:
+                bar.set_postfix_str(f"{v.name} {sitem.id}", refresh=False)
+                run.stance.append(_stance_cell(run, v, vs, sitem, statements, cache, models))
+                bar.update()
+    finally:
+        bar.close()
+        cache.close()
+    if statements.unavailable:
+        run.notes.append(f"stance: claims ledger unavailable ({statements.unavailable}); "
+                         "stance items were not run")
+    return run
+
+
+def _settings_key(v: Variant, vs: Settings, step: str) -> dict[str, Any]:
+    prompt = v.prompt(step)
+    out = {"step": step, "prompt": prompt.digest, "model": _model_label(vs),
+           "max_tokens": vs.max_tokens, "temperature": vs.temperature, "n_ctx": vs.n_ctx}
+    if step == "qa":  # retrieval shapes the answer too
+        out.update(k=v.k, embeddings=f"{vs.embedding_backend}:{vs.embedding_model}",
+                   chunks=f"{vs.chunk_size}/{vs.chunk_overlap}")
+    return out
+
+
+def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parley,
+             cache: EvalCache, models: _Models, parleys: dict[str, Parley]) -> QAResult:
+    key = cell_key({**_settings_key(v, vs, "qa"), "item": content_hash(item.model_dump_json()),
+                    "corpus": run.corpus_hash})
+    hit = cache.get(key)
+    if hit is not None:
+        run.cache_hits += 1
+        return QAResult(v.name, item, Answer.model_validate(hit["answer"]), cached=True)
+    parley = parleys.get(v.name)
+    if parley is None:
+        parley = parleys[v.name] = Parley(vs, model=models.get(vs), embedder=base.embedder,
+                                          store=base.store)
+    chain = parley.qa_chain(v.prompt("qa").path, k=v.k)
+    models.take_usage()
+    answer = chain.invoke(item.question)
+    if answer.prompt_tokens is None:
+        answer.prompt_tokens, answer.completion_tokens = models.take_usage()
+    cache.put(key, "qa", {"answer": answer.model_dump(mode="json"), "variant": v.name,
+                          "item": item.id})
+    run.cells_run += 1
+    return QAResult(v.name, item, answer, cached=False)
+
+
+def _stance_cell(run: EvalRun, v: Variant, vs: Settings, item: StanceFixture,
+                 statements: _Statements, cache: EvalCache, models: _Models) -> StanceResult:
+    name, spans, note = statements.get(item)
+    if name is None:
+        return StanceResult(v.name, item, None, [], cached=False, note=note)
+    key = cell_key({**_settings_key(v, vs, "stance"), "item": content_hash(item.model_dump_json()),
+                    "actor": name, "statements": [s.model_dump() for s in spans]})
+    hit = cache.get(key)
+    if hit is not None:
+        run.cache_hits += 1
+        return StanceResult(v.name, item, Stance.model_validate(hit["stance"]), spans, True, note)
+    from chains.stance import StanceChain
+
+    art = run.articles.get(item.source)
+    chain = StanceChain(models.get(vs), prompt=v.prompt("stance"))
+    stance = chain.classify(name, item.topic, spans, source=item.source,
+                            date=art.meta.date if art else None)
+    cache.put(key, "stance", {"stance": stance.model_dump(mode="json"), "variant": v.name,
+                              "item": item.id})
+    run.cells_run += 1
+    return StanceResult(v.name, item, stance, spans, cached=False, note=note)
+
+
+class _Statements:
+    """Per (actor, article): the ledger's sentences for the actor, most on-topic first."""
+
+    def __init__(self, parley: Parley, articles: dict[str, Article]):
+        self.parley = parley
+        self.articles = articles
+        self.unavailable: str | None = None
+        self._quotes: dict[str, list[Any]] = {}
+        try:
+            from chains.brief import statements_for
+            from parley.actors import ActorRegistry
+            from parley.ledger import extract_quotes
+
+            self._extract, self._statements_for = extract_quotes, statements_for
+            self.registry = ActorRegistry.load(parley.settings)
+        except Exception as e:  # the ledger is someone else's work in progress: say so, go on
+            self.unavailable = f"{type(e).__name__}: {e}".splitlines()[0][:160]
+
+    def get(self, item: StanceFixture) -> tuple[str | None, list[SourceSpan], str | None]:
+        """(registry name, statements, note); name None when the item cannot run."""
+        if self.unavailable:
+            return None, [], f"claims ledger unavailable: {self.unavailable}"
+        actor = self.registry.resolve(item.actor)
+        if actor is None:
+            return None, [], f"actor {item.actor!r} is not in the actor registry"
+        art = self.articles.get(item.source)
+        if art is None:
+            return None, [], f"{item.source} is not in the corpus"
+        if art.doc_id not in self._quotes:
+            self._quotes[art.doc_id] = self._extract(art, self.registry)
+        mine = [q for q in self._quotes[art.doc_id] if q.actor == actor.id]
+        spans = [SourceSpan(source=s.source, start=s.start, end=s.end, text=s.text)
+                 for s in self._statements_for(mine)]
+        return actor.name, self._on_topic(item.topic, spans), None
+
+    def _on_topic(self, topic: str, spans: list[SourceSpan]) -> list[SourceSpan]:
+        if len(spans) <= MAX_STATEMENTS:
+            return spans
+        import numpy as np
+
+        v = np.asarray(self.parley.embedder.embed_documents([topic] + [s.text for s in spans]),
+                       dtype=np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
+        rel = v[1:] @ v[0]
+        keep = sorted(sorted(range(len(spans)), key=lambda i: -rel[i])[:MAX_STATEMENTS])
+        return [spans[i] for i in keep]
