@@ -34,8 +34,8 @@ class ScriptedChatModel(BaseChatModel):
                   **kwargs: Any) -> ChatResult:
         self.calls += 1
         text = str(messages[-1].content)
-        # match on the question, not on the documents the prompt quotes
-        asked = text.rsplit("Question:", 1)[-1]
+        # match on what follows the quoted documents (the question), not on the documents
+        asked = text.rsplit("</document>", 1)[-1]
         reply = next((r for k, r in self.script.items() if k.lower() in asked.lower()), self.default)
         usage = {"input_tokens": len(text.split()), "output_tokens": len(reply.split()),
                  "total_tokens": len(text.split()) + len(reply.split())}

@@ -13,6 +13,7 @@ from evals.plan import EvalError, load_variant, load_variants, select, spread
 from evals.runner import run_matrix
 from evals.scoring import summarize
 from tests.eval_helpers import QA_IDS, Factory, fake_settings
+from tests.llm_helpers import local_gguf, require_llama_cpp  # noqa: F401  (session fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -159,3 +160,21 @@ def test_spread_and_suite_selection():
     qa = select(load_qa(FIXTURES_DIR / "qa.yaml"), ids=ci["qa"])
     assert len(qa) == len(ci["qa"]) == 6 and sum(not i.answerable for i in qa) == 2
     assert len(select(load_stance(FIXTURES_DIR / "stance.yaml"), ids=ci["stance"])) == 4
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_ci_suite_passes_the_gate_with_the_real_model(local_gguf, monkeypatch, capsys):  # noqa: F811
+    """The documented CI command, on the embedded Qwen 0.5B and the ONNX embedder."""
+    from parley.cli import main
+    require_llama_cpp()
+    monkeypatch.setenv("PARLEY_N_THREADS", "1")  # see tests/llm_helpers.local_settings
+    code = main(["eval", "--suite", "ci", "--fixtures", "all", "--check"])
+    captured = capsys.readouterr()
+    assert "check: passed" in captured.err, captured.err[-2000:]
+    assert code == 0
+    assert "qa-default" in captured.out and "qa-terse" in captured.out
+    for fs in ("qa", "stance"):
+        base = json.loads((REPO / "evals" / "baseline" / f"{fs}.ci.json").read_text())
+        assert base["model"].startswith("qwen2.5-0.5b") and base["variant"] == "qa-default"
+
