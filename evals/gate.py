@@ -96,3 +96,20 @@ def check(baseline: dict[str, Any], summary: dict[str, Any], items: list[str],
             out.append(f"{fs} {variant}: {m} {now:.3f} vs baseline {base:.3f} "
                        f"({'fell' if higher else 'rose'} by {drop:.3f} > tolerance {tol:.3f})")
     return out
+
+
+def drift(baseline: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+    """What changed since the baseline was taken (prompt digests, model, corpus): context, not failures."""
+    entry = next((v for v in summary["variants"] if v["name"] == baseline["variant"]), None)
+    if entry is None:
+        return []
+    out = []
+    for step, digest in (baseline.get("prompts") or {}).items():
+        now = entry["prompts"].get(step)
+        if now != digest:
+            out.append(f"{baseline['fixture_set']}: prompt {step} changed since the baseline ({digest} → {now})")
+    if baseline.get("model") != entry["model"]:
+        out.append(f"{baseline['fixture_set']}: baseline model {baseline.get('model')!r}, now {entry['model']!r}")
+    if baseline.get("corpus_hash") != summary["corpus_hash"]:
+        out.append(f"{baseline['fixture_set']}: corpus changed since the baseline")
+    return out

@@ -187,6 +187,30 @@ def _items_section(summary: dict[str, Any]) -> str:
     return f"<details><summary>all {len(ids)} Q&amp;A items</summary><table><tr><th>item</th>{head}</tr>{''.join(out)}</table></details>"
 
 
+def _stance_items(summary: dict[str, Any]) -> str:
+    names = [v["name"] for v in summary["variants"]]
+    by = {n: {r["item"]: r for r in summary["stance_items"].get(n, [])} for n in names}
+    rows = []
+    for r in summary["stance_items"].get(names[0], []):
+        cells = []
+        for n in names:
+            x = by[n].get(r["item"])
+            if x is None:
+                cells.append("<td></td>")
+                continue
+            ok = "fixed" if x["correct"] else ("broke" if x["correct"] is False else "")
+            ev = "<br>".join(f"“{escape(e[:160])}”" for e in x["evidence"][:2])
+            cells.append(f"<td class='{ok}'><b>{escape(fmt(x['pred']))}</b> "
+                         f"<span class='muted'>{escape(x['rationale'] or '')}</span><br>{ev}</td>")
+        tags = "".join(f"<span class='tag'>{escape(t)}</span>" for t in r["tags"])
+        rows.append(f"<tr><td><b>{escape(r['item'])}</b> {tags}<br>{escape(r['actor'])} on "
+                    f"{escape(r['topic'])}<br>gold <b>{escape(r['gold'])}</b>, "
+                    f"{r['statements']} statement(s)</td>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
+    return (f"<details><summary>all {len(rows)} stance items (green: right, red: wrong)</summary>"
+            f"<table><tr><th>item</th>{head}</tr>{''.join(rows)}</table></details>")
+
+
 def render_html(summary: dict[str, Any], title: str = "Parley eval") -> str:
     """The whole report as one self-contained HTML page."""
     names = [v["name"] for v in summary["variants"]]
@@ -213,7 +237,8 @@ def render_html(summary: dict[str, Any], title: str = "Parley eval") -> str:
             st = v.get("stance", {})
             body.append(f"<h3>{escape(v['name'])}</h3>" + _confusion(st.get("report"), "all items")
                         + _confusion(st.get("report_unambiguous"), "without ambiguous items"))
-        body += ["<h2>Stance items that changed</h2>", _diff_section(summary, "stance")]
+        body += ["<h2>Stance items that changed</h2>", _diff_section(summary, "stance"),
+                 _stance_items(summary)]
     if summary.get("notes"):
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in summary["notes"]) + "</ul>")
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}"

@@ -88,7 +88,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                                                          previous))
             print(f"baseline written: {_rel(path, REPO)}", file=sys.stderr)
         if args.check:
-            failures += gate.check(gate.read_baseline(path), summary, items[fs], where=str(path))
+            base = gate.read_baseline(path)
+            failures += gate.check(base, summary, items[fs], where=str(path))
+            for note in gate.drift(base, summary):
+                print(f"note: {note}", file=sys.stderr)
 
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))

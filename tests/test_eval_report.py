@@ -62,3 +62,9 @@ def test_html_escapes_answers():
 def test_fmt():
     assert fmt(None) == "—" and fmt(0.5) == "0.500" and fmt(True) == "yes" and fmt(1234.5) == "1234"
 
+
+
+def test_html_lists_stance_items_with_evidence(summary):
+    page = render_html(summary)
+    assert "st-000-us-neg" in page and "gold <b>conditional</b>" in page
+    assert "stop attacking Ukrainian cities" in page.split("all 1 stance items")[1]

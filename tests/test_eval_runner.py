@@ -102,6 +102,10 @@ def test_gate_passes_on_the_baseline_and_fails_on_a_regression(seeds_dir, tmp_pa
     assert any(line.startswith("qa qa-default: fact_recall 0.000 vs baseline 1.000") for line in lines)
     with pytest.raises(EvalError, match="measured on 3 qa items"):
         gate.check(base, good, QA_IDS[:2])
+    assert gate.drift(base, good) == []
+    moved = {**base, "prompts": {**base["prompts"], "qa": "0" * 16}, "corpus_hash": "x"}
+    notes = gate.drift(moved, good)
+    assert any("prompt qa changed" in n for n in notes) and any("corpus changed" in n for n in notes)
 
 
 def test_cli_update_baseline_then_check_exit_codes(seeds_dir, tmp_path, monkeypatch, capsys):
