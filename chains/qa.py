@@ -170,7 +170,8 @@ class QAChain:
 
     def _messages(self, values: dict) -> list[BaseMessage]:
         system, user = self.prompt.render(**values)
-        return [SystemMessage(system), HumanMessage(user)]
+        self.last_messages = [SystemMessage(system), HumanMessage(user)]  # for benchmarks/debugging
+        return self.last_messages
 
     def standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question (no-op without history)."""
