@@ -17,12 +17,14 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from tqdm import tqdm
 
+from chains.qa import QAChain
 from evals.cache import EvalCache, cell_key
 from evals.fixtures import QAFixture, StanceFixture
 from evals.plan import REPO, Variant
 from parley.schema import Answer, Article, SourceSpan, Stance, content_hash
 from parley.service import Parley
 from parley.settings import Settings
+from prompts import PromptTemplate
 
 ModelFactory = Callable[[Settings], BaseChatModel]
 SEEDS_DIR = REPO / "seeds"
@@ -57,6 +59,8 @@ class EvalRun:
     articles: dict[str, Article]
     corpus_hash: str
     model_labels: dict[str, str]
+    # templates read once at the start: a prompt file edited mid-run cannot mix versions
+    prompts: dict[str, dict[str, PromptTemplate]] = field(default_factory=dict)
     qa: list[QAResult] = field(default_factory=list)
     stance: list[StanceResult] = field(default_factory=list)
     cache_hits: int = 0
@@ -153,7 +157,8 @@ def run_matrix(
     articles = prepare_corpus(base, corpus_dir, progress)
     run = EvalRun(list(variants), list(qa_items), list(stance_items), articles,
                   corpus_hash(list(articles.values())),
-                  {v.name: _model_label(v.apply(settings)) for v in variants})
+                  {v.name: _model_label(v.apply(settings)) for v in variants},
+                  {v.name: {step: v.prompt(step) for step in ("qa", "stance")} for v in variants})
     cache = EvalCache(settings.data_dir / "eval_cache")
     models = _Models(model_factory or _default_factory)
     statements = _Statements(base, articles)
@@ -180,8 +185,8 @@ def run_matrix(
     return run
 
 
-def _settings_key(v: Variant, vs: Settings, step: str) -> dict[str, Any]:
-    prompt = v.prompt(step)
+def _settings_key(run: EvalRun, v: Variant, vs: Settings, step: str) -> dict[str, Any]:
+    prompt = run.prompts[v.name][step]
     out = {"step": step, "prompt": prompt.digest, "model": _model_label(vs),
            "max_tokens": vs.max_tokens, "temperature": vs.temperature, "n_ctx": vs.n_ctx}
     if step == "qa":  # retrieval shapes the answer too
@@ -192,7 +197,7 @@ def _settings_key(v: Variant, vs: Settings, step: str) -> dict[str, Any]:
 
 def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parley,
              cache: EvalCache, models: _Models, parleys: dict[str, Parley]) -> QAResult:
-    key = cell_key({**_settings_key(v, vs, "qa"), "item": content_hash(item.model_dump_json()),
+    key = cell_key({**_settings_key(run, v, vs, "qa"), "item": content_hash(item.model_dump_json()),
                     "corpus": run.corpus_hash})
     hit = cache.get(key)
     if hit is not None:
@@ -202,7 +207,10 @@ def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parl
     if parley is None:
         parley = parleys[v.name] = Parley(vs, model=models.get(vs), embedder=base.embedder,
                                           store=base.store)
-    chain = parley.qa_chain(v.prompt("qa").path, k=v.k)
+    # wired as Parley.qa_chain does, but with the frozen template
+    chain = QAChain(parley.model, parley.retriever, prompt=run.prompts[v.name]["qa"],
+                    embed=parley.embedder.embed_documents, resolve_text=parley.article_text,
+                    k=v.k, model_name=parley.model_label())
     models.take_usage()
     answer = chain.invoke(item.question)
     if answer.prompt_tokens is None:
@@ -218,7 +226,7 @@ def _stance_cell(run: EvalRun, v: Variant, vs: Settings, item: StanceFixture,
     name, spans, note = statements.get(item)
     if name is None:
         return StanceResult(v.name, item, None, [], cached=False, note=note)
-    key = cell_key({**_settings_key(v, vs, "stance"), "item": content_hash(item.model_dump_json()),
+    key = cell_key({**_settings_key(run, v, vs, "stance"), "item": content_hash(item.model_dump_json()),
                     "actor": name, "statements": [s.model_dump() for s in spans]})
     hit = cache.get(key)
     if hit is not None:
@@ -227,7 +235,7 @@ def _stance_cell(run: EvalRun, v: Variant, vs: Settings, item: StanceFixture,
     from chains.stance import StanceChain
 
     art = run.articles.get(item.source)
-    chain = StanceChain(models.get(vs), prompt=v.prompt("stance"))
+    chain = StanceChain(models.get(vs), prompt=run.prompts[v.name]["stance"])
     stance = chain.classify(name, item.topic, spans, source=item.source,
                             date=art.meta.date if art else None)
     cache.put(key, "stance", {"stance": stance.model_dump(mode="json"), "variant": v.name,

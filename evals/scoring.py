@@ -163,7 +163,7 @@ def summarize(run: EvalRun) -> dict[str, Any]:
     for v in run.variants:
         entry: dict[str, Any] = {"name": v.name, "description": v.description.strip(),
                                  "model": run.model_labels[v.name], "k": v.k,
-                                 "prompts": {s: v.prompt(s).digest for s in v.prompts}}
+                                 "prompts": {s: t.digest for s, t in run.prompts[v.name].items()}}
         if run.qa_items:
             entry["qa"] = aggregate_qa(qa_rows[v.name], [r for r in run.qa if r.variant == v.name])
         if run.stance_items:
