@@ -102,6 +102,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def wait_or_shoot(page, locator, timeout_ms: int, name: str) -> None:
+    """Wait for `locator`; on timeout, save a screenshot named `name` first (for the report)."""
+    try:
+        locator.wait_for(timeout=timeout_ms)
+    except Exception:
+        screenshot(page, f"FAILED-{name}")
+        raise
+
+
 def normalise(text: str) -> str:
     """Collapse whitespace (the browser turns newlines in a span into spaces)."""
     return " ".join(text.split())
