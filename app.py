@@ -23,7 +23,7 @@ mark.parley-cite, mark.parley-near { background: #ffe98a; padding: 0 .15em; bord
 mark.parley-near { background: #e3ecf7; }
 .parley-context { font-size: .92rem; line-height: 1.6; color: inherit; opacity: .92; }
 sup.parley-ref { color: #1565c0; font-weight: 600; margin-left: .05em; }
-.parley-answer { font-size: 1.05rem; line-height: 1.65; }
+.parley-answer { font-size: 1.05rem; line-height: 1.65; margin-bottom: .75rem; }
 .parley-unsupported { color: #9e9e9e; font-size: .85rem; font-style: italic; }
 </style>
 """
