@@ -165,3 +165,14 @@ def test_matches_where_operators():
     assert matches_where(meta, {"$and": [{"index": {"$gte": 2}}, {"date": {"$lt": "2023-01-01"}}]})
     assert not matches_where(meta, {"$or": [{"source": "b.txt"}, {"index": {"$in": [0, 1]}}]})
     assert not matches_where(meta, {"title": {"$gt": "a"}})  # absent field never compares true
+
+
+def test_writes_by_another_process_are_seen_after_refresh(fake_store):
+    s, e, store = fake_store
+    r = HybridRetriever(store=store, embedder=e, refresh_s=0.0)
+    r.search("Peskov", 3)
+    other = ChunkStore.open(s, e)  # another client: its writes only show in the generation counter
+    art = make_article("late.txt", "Quuxifying envoys met in Geneva.")
+    chunks = para_chunks(art)
+    other.replace_source("late.txt", chunks, e.embed_array([c.text for c in chunks]))
+    assert r.search("quuxifying", 3)[0].source == "late.txt"

@@ -84,6 +84,7 @@ class LexicalIndex:
             t: (np.fromiter(row.keys(), np.int64), np.fromiter(row.values(), np.float64))
             for t, row in postings.items()
         }
+        self._variant_cache: dict[str, list[tuple[str, int]]] = {}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for t in self._post:
             if len(t) >= MIN_VARIANT_LEN and not t.isdigit():
@@ -102,6 +103,15 @@ class LexicalIndex:
         """Indexed words within the edit limit of `word` (same first letter), with distances."""
         if len(word) < MIN_VARIANT_LEN or word in STOPWORDS or word.isdigit():
             return []
+        hit = self._variant_cache.get(word)
+        if hit is None:
+            hit = self._variants(word)
+            if len(self._variant_cache) > 50_000:  # bound memory on a long-running service
+                self._variant_cache.clear()
+            self._variant_cache[word] = hit
+        return hit
+
+    def _variants(self, word: str) -> list[tuple[str, int]]:
         limit = max_edits(word)
         out = []
         for cand in self._by_initial.get(word[0], ()):

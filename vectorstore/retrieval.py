@@ -8,6 +8,7 @@ chunks once and rebuilt only when the store's generation counter moves.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,16 @@ def rrf(
         for r, key in enumerate(ranking, 1):
             fused[key] = fused.get(key, 0.0) + w / (k + r)
     return fused
+
+
+def _top_indices(scores: np.ndarray, n: int) -> list[int]:
+    """Indices of the n highest positive scores, best first (partial sort: O(corpus))."""
+    if len(scores) > n:
+        cand = np.argpartition(-scores, n)[:n]
+    else:
+        cand = np.arange(len(scores))
+    cand = cand[scores[cand] > 0]
+    return [int(i) for i in cand[np.lexsort((cand, -scores[cand]))]]
 
 
 def passage_to_document(p: Passage) -> Document:
@@ -74,6 +85,7 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = RRF_K
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    refresh_s: float = 1.0  # how often to ask the store whether another process changed it
     where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
 
     _lex: LexicalIndex | None = PrivateAttr(default=None)
@@ -81,13 +93,25 @@ class HybridRetriever(BaseRetriever):
     _pos: dict[str, int] = PrivateAttr(default_factory=dict)
     _gen: int | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _checked: float = PrivateAttr(default=float("-inf"))
+    _local: Any = PrivateAttr(default=None)
     _mask: Any = PrivateAttr(default=None)
     _mask_key: Any = PrivateAttr(default=None)
 
     def _lexical(self) -> tuple[LexicalIndex, list[Chunk], dict[str, int]]:
-        """The BM25 index, rebuilt when the store's contents changed since it was built."""
-        gen = self.store.generation()
+        """The BM25 index, rebuilt when the store's contents changed since it was built.
+
+        Writes through our own store object are seen at once; writes by other processes within
+        `refresh_s` (the store's generation counter is read at most that often).
+        """
+        now, local = time.monotonic(), getattr(self.store, "local_writes", None)
+        stale = now - self._checked >= self.refresh_s or local != self._local
         with self._lock:
+            if self._lex is None or stale:
+                gen = self.store.generation()
+                self._checked, self._local = now, local
+            else:
+                gen = self._gen
             if self._lex is None or gen != self._gen:
                 chunks = self.store.all_chunks()
                 self._lex = LexicalIndex([f"{c.title or ''}\n{c.text}" for c in chunks])
@@ -108,21 +132,24 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         fetch = max(self.fetch_k, k)
         qvec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        dense = self.store.query(qvec, fetch, where=self.where)
         lex, chunks, pos = self._lexical()
+        # ids only: the chunks themselves are already in memory for BM25
+        dense = self.store.query_ids(qvec, fetch, where=self.where)
         bm = lex.scores(query)
         if self.where:
             bm = np.where(self._allowed(chunks), bm, 0.0)
-        top = np.argsort(-bm, kind="stable")[:fetch]
-        top = [int(i) for i in top if bm[i] > 0]
+        top = _top_indices(bm, fetch)
 
-        by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
-        dense_score = {c.id: s for c, s in dense}
+        by_id: dict[str, Chunk] = {chunks[pos[cid]].id: chunks[pos[cid]] for cid, _ in dense if cid in pos}
+        unseen = [cid for cid, _ in dense if cid not in pos]  # written after our BM25 snapshot
+        by_id.update({c.id: c for c in self.store.get_chunks(unseen)})
+        dense = [(cid, s) for cid, s in dense if cid in by_id]
+        dense_score = dict(dense)
         for i in top:
             by_id.setdefault(chunks[i].id, chunks[i])
         bm_by_id = {chunks[i].id: float(bm[i]) for i in top}
         fused = rrf(
-            [[c.id for c, _ in dense], [chunks[i].id for i in top]],
+            [[cid for cid, _ in dense], [chunks[i].id for i in top]],
             self.rrf_k,
             [self.dense_weight, self.bm25_weight],
         )

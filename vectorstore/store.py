@@ -122,6 +122,7 @@ class ChunkStore:
         if client is None:
             client = _http_client(settings.chroma_url) if settings.chroma_url else _persistent_client(settings)
         self._client = client
+        self.local_writes = 0  # writes through this object: readers notice them without a round-trip
         name = settings.collection
         try:
             self._col = client.get_or_create_collection(
@@ -179,6 +180,7 @@ class ChunkStore:
         gen = self.generation() + 1
         meta = {_META_MODEL: self.model_name, _META_DIM: self.dim, _META_GEN: gen}
         self._call("modify", self._col.modify, metadata=meta)
+        self.local_writes += 1
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -286,6 +288,30 @@ class ChunkStore:
             for cid, doc, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
             )
+        ]
+
+    def query_ids(
+        self, vector: Any, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Like `query` but ids only: cheaper when the caller already holds the chunks."""
+        got = self._call(
+            "query",
+            self._col.query,
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """The stored chunks with these ids (unknown ids are left out)."""
+        if not ids:
+            return []
+        got = self._call("get", self._col.get, ids=list(ids), include=["documents", "metadatas"])
+        return [
+            chunk_from_record(cid, doc, meta)
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
