@@ -185,3 +185,22 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path, seed_texts):
     store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)
     _assert_consistent(store, ds)
     assert len(ds.ids()) == 40
+
+
+def test_unreadable_file_is_skipped_not_fatal(tmp_path, seed_texts):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in list(seed_texts.items())[:2]:
+        (corpus / name).write_text(text)
+    locked = sorted(corpus.iterdir())[0]
+
+    def reader(path):
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return HAND_READERS["reader"](path)
+
+    s, e, store, ds = _open()
+    kw = {**HAND_READERS, "reader": reader}
+    r = ingest_paths([corpus], s, e, store, ds, progress=False, **kw)
+    assert r.added == 1 and r.skipped[0][0] == str(locked)
+    assert "PermissionError" in r.skipped[0][1] and "\n" not in r.skipped[0][1]

@@ -158,7 +158,7 @@ def test_where_filter_applies_to_both_sides(fake_store):
 
 
 def test_matches_where_operators():
-    from vectorstore.store import matches_where
+    from vectorstore.where import matches_where
 
     meta = {"source": "a.txt", "index": 2, "date": "2022-03-17"}
     assert matches_where(meta, None) and matches_where(meta, {"source": "a.txt"})

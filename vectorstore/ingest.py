@@ -126,6 +126,10 @@ def ingest_paths(
         except IngestError as e:
             report.skipped.append((str(path), str(e)))
             continue
+        except (OSError, UnicodeError, ValueError) as e:  # the loader should say IngestError; be safe
+            reason = " ".join(f"{path}: {type(e).__name__}: {e}".split())
+            report.skipped.append((str(path), reason))
+            continue
         rec = docstore.record(article.doc_id)
         have = stored.get(article.doc_id)
         if (

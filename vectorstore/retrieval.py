@@ -20,7 +20,8 @@ from pydantic import ConfigDict, PrivateAttr
 from parley.schema import Chunk, Passage
 from parley.settings import Settings
 from vectorstore.lexical import LexicalIndex
-from vectorstore.store import chunk_metadata, matches_where
+from vectorstore.store import chunk_metadata
+from vectorstore.where import matches_where
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
