@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ def write_json(summary: dict[str, Any], path: Path) -> Path:
     return path
 
 
+_NUM = re.compile(r"^(—|-?[\d.]+( / .*)?)$")  # right-align numbers (and "x / y (n=..)" cells)
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 8px;
@@ -95,7 +97,7 @@ def _table(head: list[str], rows: list[list[str]], cls: list[str] | None = None)
     for i, r in enumerate(rows):
         c = f' class="{cls[i]}"' if cls and cls[i] else ""
         out.append(f"<tr{c}>" + "".join(
-            f'<td class="n">{escape(x)}</td>' if j else f"<td>{escape(x)}</td>"
+            f'<td class="n">{escape(x)}</td>' if j and _NUM.match(x) else f"<td>{escape(x)}</td>"
             for j, x in enumerate(r)) + "</tr>")
     return "".join(out) + "</table>"
 
