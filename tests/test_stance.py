@@ -54,3 +54,19 @@ def test_cue_label():
     assert cue_label(["Kremlin spokesman declined to comment on the report."])[0] == "noncommittal"
     assert cue_label(["Meaningful negotiations are impossible."])[0] == "opposed"
     assert cue_label(["The weather was fine."])[0] is None
+
+
+def test_label_most_statements_argue_against_is_overruled_by_cues():
+    text = ("Meaningful negotiations are impossible now, he said. Concessions are out of the question. "
+            "Talks with Washington are unlikely.")
+    spans = []
+    pos = 0
+    for sent in ["Meaningful negotiations are impossible now, he said.", "Concessions are out of the question.",
+                 "Talks with Washington are unlikely."]:
+        a = text.index(sent, pos)
+        spans.append(SourceSpan(source="t.txt", start=a, end=a + len(sent), text=sent))
+        pos = a + len(sent)
+    model = FakeListChatModel(responses=['{"label": "open", "evidence": [1]}'])
+    st = StanceChain(model).classify("Russia", "talks", spans)
+    assert st.label == "opposed" and "cues decide" in st.rationale
+    assert st.confidence == 0.5 and all(text[e.start:e.end] == e.text for e in st.evidence)
