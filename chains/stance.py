@@ -72,12 +72,13 @@ def cue_label(texts: Sequence[str]) -> tuple[StanceLabel | None, dict[str, int]]
     return (best if counts[best] else None), counts
 
 
-def number_statements(statements: Sequence[SourceSpan], limit: int = 260) -> str:
+def number_statements(statements: Sequence[SourceSpan], limit: int = 420) -> str:
     """Statements as a numbered list for the prompt (masked, trimmed)."""
     lines = []
     for i, s in enumerate(statements, 1):
         text = " ".join(mask_injections(s.text).split())
-        lines.append(f"{i}. {text[:limit]}")
+        # cut at a word boundary: a model copying a half word would put it in a summary
+        lines.append(f"{i}. {text if len(text) <= limit else text[:limit].rsplit(' ', 1)[0] + ' …'}")
     return "\n".join(lines)
 
 
