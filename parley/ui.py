@@ -184,6 +184,7 @@ STANCE_COLOURS = ["#2e7d32", "#f9a825", "#78909c", "#c62828"]
 
 
 def span_key(span: SourceSpan) -> tuple[str, int, int]:
+    """The identity of a span: (source, start, end)."""
     return (span.source, span.start, span.end)
 
 
