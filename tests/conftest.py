@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures shared by every module (one joined model, one llama.cpp server per run):
+# defined in llm_helpers, registered here so modules never import them (an import would give
+# each module its own "session" instance).
+from llm_helpers import llama_server, local_gguf  # noqa: E402,F401
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from llm_helpers import local_gguf, local_settings, require_llama_cpp  # noqa: F401
+from llm_helpers import local_settings, require_llama_cpp
 
 from chains.brief_render import brief_markdown
 from chains.stance import LABELS
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.llm, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")
-def parley(tmp_path_factory, local_gguf) -> Parley:  # noqa: F811
+def parley(tmp_path_factory, local_gguf) -> Parley:
     from conftest import SEEDS
 
     require_llama_cpp()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from llm_helpers import require_llama_cpp
 
 from tests.browser_helpers import (
     CHROMIUM,
@@ -24,7 +25,6 @@ from tests.browser_helpers import (
     streamlit_server,
     wait_or_shoot,
 )
-from tests.llm_helpers import local_gguf, require_llama_cpp  # noqa: F401  (session fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 QUESTION = "Who held the first high-level US-Russia contact after the invasion?"
@@ -34,7 +34,7 @@ SPAN = re.compile(r"^(?P<source>\S+) · characters (?P<start>\d+)–(?P<end>\d+)
 
 
 @pytest.fixture(scope="module")
-def server(local_gguf: Path, tmp_path_factory) -> Iterator[str]:  # noqa: F811
+def server(local_gguf: Path, tmp_path_factory) -> Iterator[str]:
     """`parley ingest seeds/` into a fresh data dir, then `streamlit run app.py` on it."""
     require_llama_cpp()
     if not CHROMIUM.exists():

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
-from llm_helpers import local_gguf, local_settings, require_llama_cpp  # noqa: F401
+from llm_helpers import local_settings, require_llama_cpp
 from pydantic import BaseModel
 
 from chains.llamacpp import ChatLlamaCpp
@@ -29,12 +29,12 @@ class Stance(BaseModel):
 
 
 @pytest.fixture(scope="module")
-def model(local_gguf):  # noqa: F811
+def model(local_gguf):
     require_llama_cpp()
     return make_chat_model(local_settings(local_gguf, max_tokens=24))
 
 
-def test_factory_reuses_the_shared_joined_model(local_gguf):  # noqa: F811
+def test_factory_reuses_the_shared_joined_model(local_gguf):
     # no explicit path: the packaged model is found in the shared cache, not re-joined per test
     chat = make_chat_model(Settings(llm_backend="local"))
     assert isinstance(chat, ChatLlamaCpp)
@@ -103,7 +103,7 @@ def test_json_mode_picks_a_label_from_the_enum(model):
     assert picked.stance in {"supports", "opposes", "neutral"}
 
 
-def test_prompt_longer_than_context_is_a_model_error(local_gguf):  # noqa: F811
+def test_prompt_longer_than_context_is_a_model_error(local_gguf):
     small = make_chat_model(local_settings(local_gguf, n_ctx=512))
     with pytest.raises(ModelError, match="PARLEY_N_CTX"):
         small.invoke([HumanMessage("word " * 800)])

@@ -6,7 +6,6 @@ from typing import Literal
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
-from llm_helpers import llama_server, local_gguf  # noqa: F401
 from pydantic import BaseModel
 
 from chains.models import ParleyChatOpenAI, json_mode, make_chat_model, model_label
@@ -22,7 +21,7 @@ class Stance(BaseModel):
 
 
 @pytest.fixture
-def model(llama_server):  # noqa: F811
+def model(llama_server):
     settings = Settings(
         llm_backend="openai",
         openai_base_url=llama_server,
@@ -71,7 +70,7 @@ def test_json_mode_returns_valid_object(model):
     assert picked.stance in {"supports", "opposes", "neutral"}
 
 
-def test_schema_grammar_through_the_server(llama_server):  # noqa: F811
+def test_schema_grammar_through_the_server(llama_server):
     settings = Settings(
         llm_backend="openai",
         openai_base_url=llama_server,
@@ -85,7 +84,7 @@ def test_schema_grammar_through_the_server(llama_server):  # noqa: F811
     assert isinstance(picked, Stance)
 
 
-def test_json_schema_response_format_500_is_a_model_error(model, llama_server):  # noqa: F811
+def test_json_schema_response_format_500_is_a_model_error(model, llama_server):
     fmt = {
         "type": "json_schema",
         "json_schema": {"name": "s", "schema": Stance.model_json_schema()},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from llm_helpers import llama_server, local_gguf, local_settings, require_llama_cpp  # noqa: F401
+from llm_helpers import local_settings, require_llama_cpp
 
 from chains.models import ParleyChatOpenAI
 from chains.qa import QAChain
@@ -34,7 +34,7 @@ def seeds_dir_module():
 
 
 @pytest.fixture(scope="module")
-def local(corpus, local_gguf) -> Parley:  # noqa: F811
+def local(corpus, local_gguf) -> Parley:
     require_llama_cpp()
     s = local_settings(local_gguf, data_dir=corpus.data_dir, max_tokens=80)
     return Parley(s)
@@ -76,7 +76,7 @@ def test_injected_article_does_not_change_behaviour(local, tmp_path):
         local.remove("evil.txt")
 
 
-def test_openai_backend_against_real_llama_server_streams_same_types(corpus, llama_server):  # noqa: F811
+def test_openai_backend_against_real_llama_server_streams_same_types(corpus, llama_server):
     s = Settings(data_dir=corpus.data_dir, llm_backend="openai", openai_base_url=llama_server,
                  openai_model="local", max_tokens=80, llm_timeout_s=300)
     parley = Parley(s)
