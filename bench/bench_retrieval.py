@@ -35,6 +35,9 @@ from vectorstore.store import ChunkStore
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "RESULTS.md"
 START, END = "<!-- bench_retrieval:start -->", "<!-- bench_retrieval:end -->"
+NOTE = (
+    'Notes: the CPU was shared with other builds (load average 6-8 on 2 cores), so absolute figures swing 2x between runs; ratios are taken within one run. Each query is repeated `--reps` times and spelling-variant lookups are cached per word, so repeats skip that (~1-2 ms) step. BM25 build is the first search after a change (all chunks are read from Chroma and indexed in memory); "fill" is our `replace_sources` path in 1,000-chunk sources, with Chroma\'s HNSW insert dominating.'
+)
 QUERIES = [
     "What did Zakharova say about negotiations with the United States?",
     "Peskov comment on the Wall Street Journal report",
@@ -176,7 +179,8 @@ def render(ing: dict | None, searches: list[dict], cmd: str) -> str:
         lines += ["", "The retriever's time includes embedding the query with MiniLM (its own column), "
                   "BM25 with spelling-variant expansion over every chunk, a dense query for 20 "
                   "candidates, fusion, and fetching stored vectors for BM25-only hits. Store vectors "
-                  "are synthetic unit vectors; texts are seed sentences, so BM25 sees a realistic vocabulary.", ""]
+                  "are synthetic unit vectors; texts are seed sentences, so BM25 sees a realistic vocabulary.", "",
+                  NOTE, ""]
     lines.append(END)
     return "\n".join(lines)
 
