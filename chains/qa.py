@@ -131,6 +131,18 @@ def question_coverage(question: str, texts: Sequence[str]) -> float:
     return hit / len(q)
 
 
+# verbs that carry no information of their own in an answer ("X spoke with …")
+_GENERIC = {"spoke", "speak", "talk", "held", "hold", "met", "meet", "made", "make", "took", "take",
+            "gave", "give", "went", "go", "came", "come", "reported", "report", "describ", "called"}
+
+
+def restates_question(question: str, answer: str) -> bool:
+    """True when the answer adds no content word beyond the question (it answers nothing)."""
+    q = set(content_tokens(question))
+    new = {t for t in content_tokens(answer) if t not in q and t not in _GENERIC}
+    return not new
+
+
 def _history_text(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{role}: {text}" for role, text in history[-6:])
 
@@ -239,6 +251,10 @@ class QAChain:
         timings.cite_s = time.perf_counter() - t2
         if not attached.citations:
             yield finish(self._abstain(base, "no sentence of the model's answer is supported by the passages",
+                                       sentences=attached.sentences))
+            return
+        if restates_question(standalone, " ".join(x.text for x in attached.sentences if x.supported)):
+            yield finish(self._abstain(base, "the model's answer only restates the question",
                                        sentences=attached.sentences))
             return
         # a true, well-cited sentence that does not address the question is not an answer

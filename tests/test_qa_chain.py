@@ -123,3 +123,18 @@ def test_true_but_off_question_answer_abstains(seed_texts):
     ans = chain.invoke("What was the outcome of the January 10 talks in Geneva?")
     assert ans.abstained and "do not address the question" in ans.abstain_reason
     assert ans.citations == []
+
+
+def test_answer_that_only_restates_the_question_abstains(seed_texts):
+    reply = "Jake Sullivan spoke with the day before Maria Zakharova's remarks [1]."
+    chain = QAChain(fake_model(reply), _retriever(seed_texts))
+    ans = chain.invoke("Who did Jake Sullivan speak with the day before Maria Zakharova's remarks?")
+    assert ans.abstained and "restates the question" in ans.abstain_reason
+
+
+def test_restates_question_detects_only_empty_answers():
+    from chains.qa import restates_question
+
+    q = "Who did Jake Sullivan speak with the day before Maria Zakharova's remarks?"
+    assert restates_question(q, "Jake Sullivan spoke with the day before Maria Zakharova's remarks.")
+    assert not restates_question(q, "Jake Sullivan spoke with Nikolai Patrushev.")
