@@ -86,5 +86,8 @@ def test_real_model_scores_the_sample(local_gguf):  # noqa: F811
     report, rows = score_csv(SAMPLE, *COLS, model, limit=6)
     assert report.n == 6 and len(rows) == 6
     assert all(r["raw"] in {"open", "conditional", "opposed", "noncommittal"} for r in rows)
-    assert 0.0 <= report.accuracy <= 1.0 and sum(c.support for c in report.per_class) == 6
+    assert sum(c.support for c in report.per_class) == 6
+    # the clear-cut FAVOR/AGAINST rows are within the 0.5B model's reach (4 of 4 when measured)
+    clear = [r for r in rows if r["gold"] != "none"]
+    assert len(clear) == 4 and sum(r["pred"] == r["gold"] for r in clear) >= 3
 
