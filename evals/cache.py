@@ -1,8 +1,8 @@
 """The eval cache: raw model outputs (Answer / Stance JSON) per cell, keyed by everything that shapes them.
 
-A cell is one (variant, fixture item). Its key hashes the prompt digest(s), the model label, the
-settings that change the output, the item's content, and the corpus hash (or, for stance, the
-exact statements sent). Metrics are never cached: they are recomputed from the raw output on
+A cell is one (variant, fixture item). Its key hashes the prompt digest, the source of the chain
+modules that run it, the model label, the settings that change the output, the item's content,
+and the corpus hash (or, for stance, the exact statements sent). Metrics are never cached: they are recomputed from the raw output on
 every run, so a fixed metric or a new one needs no re-run. One sqlite file under
 `PARLEY_DATA_DIR/eval_cache/`; writes are committed per cell so an interrupted run keeps its work.
 """

@@ -29,6 +29,9 @@ from prompts import PromptTemplate
 ModelFactory = Callable[[Settings], BaseChatModel]
 SEEDS_DIR = REPO / "seeds"
 MAX_STATEMENTS = 6  # as the brief chain: the statements most about the topic
+# the code that turns a prompt into an answer / a stance: an edit to it makes a cell stale
+CHAIN_MODULES = {"qa": ("chains.qa", "chains.citations", "chains.guard", "vectorstore.retrieval"),
+                 "stance": ("chains.stance", "chains.guard")}
 
 
 @dataclass
@@ -61,6 +64,7 @@ class EvalRun:
     model_labels: dict[str, str]
     # templates read once at the start: a prompt file edited mid-run cannot mix versions
     prompts: dict[str, dict[str, PromptTemplate]] = field(default_factory=dict)
+    code: dict[str, str] = field(default_factory=dict)  # step -> digest of its chain's source
     qa: list[QAResult] = field(default_factory=list)
     stance: list[StanceResult] = field(default_factory=list)
     cache_hits: int = 0
@@ -71,6 +75,17 @@ class EvalRun:
 def corpus_hash(articles: Sequence[Article]) -> str:
     """Hash of the sorted (doc id, content hash) pairs of the stored corpus."""
     return content_hash(*sorted(f"{a.doc_id}:{a.content_hash}" for a in articles))
+
+
+def code_digest(step: str) -> str:
+    """Hash of the source of the modules a step runs (imported now, so what runs is what is hashed)."""
+    import importlib
+
+    parts = []
+    for name in CHAIN_MODULES[step]:
+        mod = importlib.import_module(name)
+        parts.append(Path(mod.__file__ or "").read_text(encoding="utf-8"))
+    return content_hash(*parts)
 
 
 def _model_label(settings: Settings) -> str:
@@ -158,7 +173,8 @@ def run_matrix(
     run = EvalRun(list(variants), list(qa_items), list(stance_items), articles,
                   corpus_hash(list(articles.values())),
                   {v.name: _model_label(v.apply(settings)) for v in variants},
-                  {v.name: {step: v.prompt(step) for step in ("qa", "stance")} for v in variants})
+                  {v.name: {step: v.prompt(step) for step in ("qa", "stance")} for v in variants},
+                  {step: code_digest(step) for step in CHAIN_MODULES})
     cache = EvalCache(settings.data_dir / "eval_cache")
     models = _Models(model_factory or _default_factory)
     statements = _Statements(base, articles)
@@ -187,7 +203,7 @@ def run_matrix(
 
 def _settings_key(run: EvalRun, v: Variant, vs: Settings, step: str) -> dict[str, Any]:
     prompt = run.prompts[v.name][step]
-    out = {"step": step, "prompt": prompt.digest, "model": _model_label(vs),
+    out = {"step": step, "prompt": prompt.digest, "code": run.code[step], "model": _model_label(vs),
            "max_tokens": vs.max_tokens, "temperature": vs.temperature, "n_ctx": vs.n_ctx}
     if step == "qa":  # retrieval shapes the answer too
         out.update(k=v.k, embeddings=f"{vs.embedding_backend}:{vs.embedding_model}",

@@ -61,6 +61,17 @@ def test_changed_item_or_prompt_reruns_only_those_cells(seeds_dir, tmp_path):
     assert other.cells_run == 3
 
 
+def test_edited_chain_code_makes_cells_stale(seeds_dir, monkeypatch):
+    import evals.runner as runner
+
+    v = load_variants(["qa-default"])
+    run_matrix(fake_settings(), v, _qa(), [], corpus_dir=seeds_dir, model_factory=Factory())
+    real = runner.code_digest
+    monkeypatch.setattr(runner, "code_digest", lambda step: real(step) + ("x" if step == "qa" else ""))
+    run = run_matrix(fake_settings(), v, _qa(), [], corpus_dir=seeds_dir, model_factory=Factory())
+    assert run.cells_run == 3 and run.cache_hits == 0
+
+
 def test_metrics_recomputed_and_diff_finds_the_broken_variant(seeds_dir, tmp_path):
     variants = [load_variant("qa-default"), load_variant(_broken_variant(tmp_path))]
     run = run_matrix(fake_settings(), variants, _qa(), [], corpus_dir=seeds_dir,

@@ -17,12 +17,13 @@ COLS = ("Tweet", "Target", "Stance")
 
 
 def _by_text() -> dict[str, str]:
-    """A fake that answers FAVOR rows right, AGAINST rows right and NONE rows 'noncommittal'."""
+    """A fake: FAVOR/AGAINST rows right, one off-topic NONE row 'open' (no cues to overrule it)."""
     return {
         "ready to cut emissions": '{"label": "open", "evidence": [1]}',
         "always open to building": '{"label": "open", "evidence": [1]}',
         "committed to keeping": '{"label": "open", "evidence": [1]}',
-        "welcome the new budget": '{"label": "conditional", "evidence": [1]}',  # one wrong on purpose
+        "welcome the new budget": '{"label": "open", "evidence": [1]}',
+        "afternoon at the beach": '{"label": "open", "evidence": [1]}',  # wrong on purpose
         "reject": '{"label": "opposed", "evidence": [1]}',
         "Impossible": '{"label": "opposed", "evidence": [1]}',
         "refuses": '{"label": "opposed", "evidence": [1]}',
@@ -37,9 +38,11 @@ def test_scores_every_row_with_mapped_predictions():
     # noncommittal predictions count as "none" (the CSV's NONE) by default
     assert all(r["pred"] == "none" for r in rows if r["raw"] == "noncommittal")
     assert report.accuracy == pytest.approx(11 / 12)
-    assert "conditional" in report.labels  # the one wrong prediction shows in the matrix
     per = {c.label: c for c in report.per_class}
-    assert per["open"].recall == pytest.approx(3 / 4) and per["opposed"].f1 == 1.0
+    assert per["open"].recall == 1.0 and per["open"].precision == pytest.approx(4 / 5)
+    assert per["none"].recall == pytest.approx(3 / 4) and per["opposed"].f1 == 1.0
+    labels = report.labels
+    assert report.confusion[labels.index("none")][labels.index("open")] == 1
     text = render(report)
     assert "accuracy=0.917" in text and "confusion" in text
 
@@ -47,7 +50,7 @@ def test_scores_every_row_with_mapped_predictions():
 def test_without_pred_map_noncommittal_is_an_error_against_none():
     model = ScriptedChatModel(script=_by_text(), default='{"label": "noncommittal", "evidence": []}')
     report, _ = score_csv(SAMPLE, *COLS, model, pred_map={})
-    assert report.accuracy == pytest.approx(7 / 12)
+    assert report.accuracy == pytest.approx(8 / 12)
 
 
 def test_parse_map():
