@@ -5,7 +5,8 @@ sessions: `$PARLEY_SHARED_MODELS_DIR` if set (tests/conftest.py leaves that vari
 else `~/.cache/parley/models`. The `local_gguf` fixture joins it there once and exports
 PARLEY_SHARED_MODELS_DIR, so any `Settings()` built later in the session reuses it.
 
-Use from a test module:  `from llm_helpers import local_gguf, llama_server  # noqa: F401`
+Its session fixtures (`local_gguf`, `llama_server`) are registered once in conftest.py: request them
+by name; import only the helpers (`local_settings`, `require_llama_cpp`, `free_port`, ...).
 """
 
 from __future__ import annotations

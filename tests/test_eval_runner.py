@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from llm_helpers import require_llama_cpp
 
 from evals import gate
 from evals.fixtures import FIXTURES_DIR, load_qa, load_stance
@@ -13,7 +14,6 @@ from evals.plan import EvalError, load_variant, load_variants, select, spread
 from evals.runner import run_matrix
 from evals.scoring import summarize
 from tests.eval_helpers import QA_IDS, Factory, fake_settings
-from tests.llm_helpers import local_gguf, require_llama_cpp  # noqa: F401  (session fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -179,7 +179,7 @@ def test_spread_and_suite_selection():
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_ci_suite_passes_the_gate_with_the_real_model(local_gguf, monkeypatch, capsys):  # noqa: F811
+def test_ci_suite_passes_the_gate_with_the_real_model(local_gguf, monkeypatch, capsys):
     """The documented CI command, on the embedded Qwen 0.5B and the ONNX embedder."""
     from parley.cli import main
     require_llama_cpp()

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from llm_helpers import require_llama_cpp
 
 from evals.plan import EvalError
 from evals.stance_score import parse_map, render, score_csv
 from tests.eval_helpers import ScriptedChatModel
-from tests.llm_helpers import local_gguf, require_llama_cpp  # noqa: F401  (session fixture)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "evals" / "fixtures" / "stance_sample.csv"
 COLS = ("Tweet", "Target", "Stance")
@@ -80,9 +80,10 @@ def test_cli_prints_table_and_json(monkeypatch, capsys):
 
 @pytest.mark.integration
 @pytest.mark.llm
-def test_real_model_scores_the_sample(local_gguf):  # noqa: F811
+def test_real_model_scores_the_sample(local_gguf):
+    from llm_helpers import local_settings
+
     from chains.models import make_chat_model
-    from tests.llm_helpers import local_settings
 
     require_llama_cpp()
     model = make_chat_model(local_settings(local_gguf, max_tokens=48))
