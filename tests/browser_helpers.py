@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from proc_helpers import free_port, served
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
@@ -18,13 +17,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 # no network chatter, no sandbox (containers run as root), no GPU
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def parley_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -47,20 +39,6 @@ def ingest_seeds(seeds: Path, env: dict[str, str], cwd: Path) -> str:
     return done.stdout + done.stderr
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, deadline_s: float) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit not healthy after {deadline_s}s; log: {log}")
-
-
 @contextmanager
 def streamlit_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
     """Serve app.py on a free port; yield its base URL; stop it afterwards."""
@@ -69,19 +47,9 @@ def streamlit_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(f"{base}/_stcore/health", proc, log, deadline_s=60)
+    with served(cmd, f"{base}/_stcore/health", log, name="streamlit", deadline_s=60, env=env, cwd=cwd):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def screenshot(page, name: str) -> Path:

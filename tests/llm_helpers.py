@@ -14,31 +14,22 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from proc_helpers import free_port, served
 
 from parley.errors import ModelError
 from parley.modelfiles import PACKAGED_MODELS, join_packaged_model
 from parley.settings import Settings
 
 SHARED_ENV = "PARLEY_SHARED_MODELS_DIR"
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -135,31 +126,6 @@ def llama_server(local_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         # 1 thread (answer and prompt): see local_settings; 2 collapse when the box is busy
         "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "2048",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_until_up(f"{base}/models", proc, log_path, deadline_s=120)
+    with served(cmd, f"{base}/models", log_path, name="llama_cpp.server", deadline_s=120):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, deadline_s: float) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"llama_cpp.server not up after {deadline_s}s; log: {log_path}")

@@ -12,7 +12,8 @@ from typing import Literal
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from llm_helpers import free_port, http_stub
+from llm_helpers import http_stub
+from proc_helpers import free_port
 from pydantic import BaseModel
 
 from chains import llamacpp
