@@ -45,15 +45,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     chain = parley.qa_chain(args.prompt, k=args.k)
     final: Answer | None = None
     streaming = not args.json
-    for ev in chain.stream(args.question):
-        if ev.type == "token" and streaming:
-            print(ev.text, end="", flush=True, file=sys.stderr)
-        elif ev.type == "answer":
-            final = ev.answer
+    # the model's draft streams to stderr (dimmed on a terminal); the verified, cited answer
+    # follows on stdout, so `parley ask … > answer.txt` keeps only what was checked
+    dim, reset = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
+    drafted = False
+    try:
+        for ev in chain.stream(args.question):
+            if ev.type == "token" and streaming:
+                prefix = "" if drafted else f"{dim}draft: "
+                print(prefix + (ev.text or ""), end="", flush=True, file=sys.stderr)
+                drafted = True
+            elif ev.type == "answer":
+                final = ev.answer
+    finally:
+        if drafted:  # end the draft line (and the dimming) before anything else is printed
+            print(reset, file=sys.stderr)
     assert final is not None
-    if args.json:
-        print(final.model_dump_json(indent=2))
-    else:
-        print("", file=sys.stderr)
-        print(render_answer(final))
+    print(final.model_dump_json(indent=2) if args.json else render_answer(final))
     return 0
