@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from vectorstore.boilerplate import (  # noqa: F401
+from vectorstore.boilerplate import (
     _BLOCK_START,
     _ITEM,
     _TERMINAL,
