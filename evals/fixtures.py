@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from parley.errors import ParleyError
 from parley.schema import StanceLabel
+from parley.yamlfile import first_error, read_yaml
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
@@ -139,28 +139,13 @@ def from_schema_label(label: str | None) -> str:
 
 def _read_items(path: Path) -> list[Any]:
     """Read a fixture file's `items:` list, rejecting unknown top-level keys."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FixtureError(f"{path}: file not found — pass an existing fixture file") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise FixtureError(f"{path}:{where} invalid YAML ({getattr(e, 'problem', e)})") from None
+    data = read_yaml(path, FixtureError, missing="file not found — pass an existing fixture file")
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FixtureError(f"{path}: expected a mapping with an `items:` list")
     extra = sorted(set(data) - {"description", "items"})
     if extra:
         raise FixtureError(f"{path}: unknown top-level key(s) {extra}; allowed: description, items")
     return data["items"]
-
-
-def _one_line(err: ValidationError) -> str:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    msg = first["msg"].removeprefix("Value error, ")
-    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
 
 
 def _parse(path: Path, items: list[Any], model: type[_Strict]) -> list[Any]:
@@ -171,7 +156,7 @@ def _parse(path: Path, items: list[Any], model: type[_Strict]) -> list[Any]:
         try:
             parsed = model.model_validate(raw)
         except ValidationError as e:
-            raise FixtureError(f"{path}: item {item_id}: {_one_line(e)}") from None
+            raise FixtureError(f"{path}: item {item_id}: {first_error(e)}") from None
         if parsed.id in seen:
             raise FixtureError(f"{path}: item {parsed.id}: duplicate id — ids must be unique")
         seen.add(parsed.id)

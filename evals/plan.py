@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evals.fixtures import QAFixture, StanceFixture
 from parley.errors import ParleyError
 from parley.settings import Settings
+from parley.yamlfile import first_error, read_yaml
 from prompts import PromptError, PromptTemplate, load_prompt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,20 +67,14 @@ def load_variant(ref: str | Path) -> Variant:
     p = Path(ref)
     if p.suffix not in (".yaml", ".yml"):
         p = VARIANTS_DIR / f"{ref}.yaml"
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        known = ", ".join(sorted(f.stem for f in VARIANTS_DIR.glob("*.yaml")))
-        raise EvalError(f"{p}: no such variant; known: {known}") from None
-    except yaml.YAMLError as e:
-        raise EvalError(f"{p}: invalid YAML ({e.__class__.__name__})") from None
+    known = ", ".join(sorted(f.stem for f in VARIANTS_DIR.glob("*.yaml")))
+    raw = read_yaml(p, EvalError, missing=f"no such variant; known: {known}")
     if not isinstance(raw, dict):
         raise EvalError(f"{p}: expected a mapping with name, prompts, settings, k")
     try:
         v = Variant(**raw, path=str(p))
     except ValidationError as e:
-        first = e.errors()[0]
-        raise EvalError(f"{p}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise EvalError(f"{p}: {first_error(e)}") from None
     bad = sorted(set(v.settings) - VARIANT_SETTINGS)
     if bad:
         raise EvalError(f"{p}: settings {bad} cannot vary per variant; allowed: {sorted(VARIANT_SETTINGS)}")
@@ -100,10 +94,7 @@ def load_variants(refs: Sequence[str | Path] | None) -> list[Variant]:
 
 def load_suite(name: str, path: Path = SUITES_FILE) -> dict[str, list[str]]:
     """Item ids per fixture set for a named suite (e.g. `ci`)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise EvalError(f"{path}: suites file not found") from None
+    data = read_yaml(path, EvalError, missing="suites file not found") or {}
     suite = data.get(name)
     if not isinstance(suite, dict):
         raise EvalError(f"{path}: no suite {name!r}; known: {sorted(data)}")

@@ -10,8 +10,9 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from parley.yamlfile import first_error, read_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 
@@ -57,20 +58,13 @@ class PromptTemplate(BaseModel):
 
 def load_prompt_file(path: Path) -> PromptTemplate:
     """Load and validate one prompt file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PromptError(f"{path}: prompt file not found") from None
-    except yaml.YAMLError as e:
-        raise PromptError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
+    raw = read_yaml(path, PromptError, missing="prompt file not found")
     if not isinstance(raw, dict):
         raise PromptError(f"{path}: expected a mapping with name/system/prompt/variables")
     try:
         tpl = PromptTemplate(**raw, path=str(path))
     except ValidationError as e:
-        first = e.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
-        raise PromptError(f"{path}: {loc}: {first['msg']}") from None
+        raise PromptError(f"{path}: {first_error(e)}") from None
     try:
         used = tpl.placeholders()
     except ValueError as e:
