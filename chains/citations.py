@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from chains.guard import injection_spans, overlaps_injection
 from parley.schema import AnswerSentence, Citation, Passage
-from parley.textutil import content_tokens, fuzzy_equal, stem, tokens
+from parley.textutil import content_tokens, in_pool, stem, tokens
 from vectorstore.sentences import split_sentences
 
 MARKER = re.compile(r"\s*\[(?:(?:doc(?:ument)?|source|passage)\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.I)
@@ -81,18 +81,12 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
-def _matches(tok: str, pool: dict[str, float]) -> bool:
-    if tok in pool:
-        return True
-    return len(tok) >= 5 and any(fuzzy_equal(tok, other) for other in pool)
-
-
 def lexical_support(sentence: dict[str, float], cand: dict[str, float]) -> tuple[float, set[str]]:
     """Weighted share of the sentence's content tokens found in the candidate."""
     total = sum(sentence.values())
     if not total:
         return 0.0, set()
-    hit = {t for t in sentence if _matches(t, cand)}
+    hit = {t for t in sentence if in_pool(t, cand)}
     return sum(sentence[t] for t in hit) / total, hit
 
 
@@ -105,7 +99,7 @@ def entity_recall(sentence: dict[str, float], context: dict[str, float]) -> floa
     ents = [t for t, w in sentence.items() if w > 1.0]
     if not ents:
         return 1.0
-    return sum(1 for t in ents if _matches(t, context)) / len(ents)
+    return sum(1 for t in ents if in_pool(t, context)) / len(ents)
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:

@@ -29,7 +29,7 @@ from chains.citations import (
 )
 from chains.guard import escape_delimiters, mask_injections
 from parley.schema import Answer, Chunk, Passage, Timings
-from parley.textutil import content_tokens, fuzzy_equal
+from parley.textutil import content_tokens, in_pool
 from prompts import PromptTemplate, load_prompt
 
 NOT_FOUND = re.compile(
@@ -41,6 +41,11 @@ NOT_FOUND = re.compile(
 # words that carry no topic in a question (for the retrieval-support check)
 _QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does",
                    "do", "say", "said", "tell", "told", "according", "article", "articles"}
+
+
+def _topic_tokens(question: str) -> list[str]:
+    """The question's content words that carry its topic (no who/what/say…)."""
+    return [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
 
 
 class QAEvent(BaseModel):
@@ -80,9 +85,8 @@ def focus_sentences(question: str, passages: Sequence[Passage], embed: EmbedFn |
     if len(cands) <= max_sentences:
         picked = cands
     else:
-        q = [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
-        lex = [sum(1 for t in q if t in c.toks or (len(t) >= 5 and any(fuzzy_equal(t, o) for o in c.toks)))
-               / (len(q) or 1) for c in cands]
+        q = _topic_tokens(question)
+        lex = [sum(1 for t in q if in_pool(t, c.toks)) / (len(q) or 1) for c in cands]
         scores = lex
         if embed is not None:
             import numpy as np
@@ -123,12 +127,11 @@ def retrieval_support(question: str, passages: Sequence[Passage]) -> float:
 
 def question_coverage(question: str, texts: Sequence[str]) -> float:
     """Share of the question's topic words present in the given texts (fuzzy for names)."""
-    q = [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
+    q = _topic_tokens(question)
     if not q:
         return 1.0
     pool = {t for text in texts for t in content_tokens(text)}
-    hit = sum(1 for t in q if t in pool or (len(t) >= 5 and any(fuzzy_equal(t, o) for o in pool)))
-    return hit / len(q)
+    return sum(1 for t in q if in_pool(t, pool)) / len(q)
 
 
 # verbs that carry no information of their own in an answer ("X spoke with …")

@@ -77,3 +77,8 @@ def fuzzy_equal(a: str, b: str) -> bool:
         return False
     limit = 1 if min(len(a), len(b)) < 7 else 2
     return edit_distance(a, b, limit) <= limit
+
+
+def in_pool(tok: str, pool) -> bool:
+    """True when tok, or a spelling variant of it (names of 5+ letters), is among pool's tokens."""
+    return tok in pool or (len(tok) >= 5 and any(fuzzy_equal(tok, other) for other in pool))
