@@ -1,8 +1,8 @@
 """Parley's page: ask questions with exact sources, read and export briefs, manage the corpus.
 
 The page is thin: the conversation lives in `st.session_state`, the work happens in
-`parley.service.Parley` (built by `parley.ui.make_service`, which tests replace with fakes), and
-every piece of HTML comes from `parley.ui`, which escapes article text.
+`parley.service.Parley` (built by `parley.page.make_service`, which tests replace with fakes), and
+every piece of HTML comes from `parley.page`, which escapes article text.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from parley import ui
-from parley.errors import ParleyError
+from parley import page as ui
+from parley.core.errors import ParleyError
 
 st.set_page_config(page_title="Parley · cited answers from the news", page_icon=":material/newspaper:", layout="wide")
 

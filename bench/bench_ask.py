@@ -18,9 +18,9 @@ from pathlib import Path
 
 from bench.bench_llm import time_bare_llama
 from chains.llamacpp import load_llama, to_chat_dicts
-from parley.modelfiles import ensure_local_model
+from chains.modelfiles import ensure_local_model
 from parley.service import Parley
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = [

@@ -17,8 +17,8 @@ from langchain_core.output_parsers import StrOutputParser
 
 from chains.citations import EmbedFn, attach_citations
 from chains.stance import CUES, StanceChain, number_statements
-from parley.errors import ParleyError
-from parley.schema import (
+from parley.core.errors import ParleyError
+from parley.core.schema import (
     Article,
     Brief,
     BriefLine,
@@ -31,7 +31,7 @@ from parley.schema import (
     Stance,
     TimelineEntry,
 )
-from parley.textutil import content_tokens
+from parley.text.words import content_tokens
 from prompts import load_prompt
 
 DEFAULT_TOPIC = "negotiations between the parties"

@@ -19,9 +19,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from chains.guard import injection_spans, overlaps_injection
-from parley.schema import AnswerSentence, Citation, Passage
-from parley.textutil import content_tokens, in_pool, stem, tokens
-from vectorstore.sentences import split_sentences
+from parley.core.schema import AnswerSentence, Citation, Passage
+from parley.text.words import content_tokens, in_pool, stem, tokens
+from parley.text.sentences import split_sentences
 
 MARKER = re.compile(r"\s*\[(?:(?:doc(?:ument)?|source|passage)\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.I)
 

@@ -27,7 +27,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from parley.errors import ModelError
+from parley.core.errors import ModelError
 
 # One loaded model per (path, n_ctx, n_threads): loading takes seconds and ~0.7 GB, so every
 # ChatLlamaCpp built with the same knobs shares it. llama.cpp contexts are not thread-safe,
@@ -46,6 +46,9 @@ _PASSTHROUGH = {
     "presence_penalty",
     "frequency_penalty",
     "logit_bias",
+    # choice scoring (chains/choice.py) reads the first token's alternatives
+    "logprobs",
+    "top_logprobs",
 }
 
 
@@ -226,6 +229,7 @@ class ChatLlamaCpp(BaseChatModel):
                 "model_name": self.label,
                 "finish_reason": finish,
                 "token_usage": usage,
+                **({"logprobs": choice["logprobs"]} if choice.get("logprobs") else {}),
             },
         )
         return ChatResult(

@@ -27,9 +27,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from chains.llamacpp import ChatLlamaCpp
-from parley.errors import ModelError, ModelOutputError
-from parley.modelfiles import ensure_local_model
-from parley.settings import Settings
+from parley.core.errors import ModelError, ModelOutputError
+from chains.modelfiles import ensure_local_model
+from parley.core.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
 # local servers (llama.cpp, vLLM, Ollama) ignore the key, but the client insists on one

@@ -28,8 +28,8 @@ from chains.citations import (
     verify_passages,
 )
 from chains.guard import escape_delimiters, mask_injections
-from parley.schema import Answer, Chunk, Passage, Timings
-from parley.textutil import content_tokens, in_pool
+from parley.core.schema import Answer, Chunk, Passage, Timings
+from parley.text.words import content_tokens, in_pool
 from prompts import PromptTemplate, load_prompt
 
 NOT_FOUND = re.compile(

@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 
 from chains.guard import mask_injections
 from chains.models import json_mode
-from parley.errors import ModelOutputError
-from parley.schema import SourceSpan, Stance, StanceLabel
+from parley.core.errors import ModelOutputError
+from parley.core.schema import SourceSpan, Stance, StanceLabel
 from prompts import PromptTemplate, load_prompt
 
 LABELS: tuple[StanceLabel, ...] = ("open", "conditional", "opposed", "noncommittal")

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from parley.errors import ParleyError
-from parley.schema import StanceLabel
-from parley.yamlfile import first_error, read_yaml
+from parley.core.errors import ParleyError
+from parley.core.schema import StanceLabel
+from parley.core.yamlfile import first_error, read_yaml
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
@@ -114,7 +114,7 @@ class StanceFixture(_Strict):
 
     @property
     def schema_label(self) -> StanceLabel | None:
-        """The label as `parley.schema.Stance.label` spells it ("none" → None)."""
+        """The label as `parley.core.schema.Stance.label` spells it ("none" → None)."""
         return to_schema_label(self.label)
 
 

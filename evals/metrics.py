@@ -1,6 +1,6 @@
 """Deterministic eval metrics: retrieval, facts, abstention, citations (ALCE-style), stance, latency.
 
-Pure functions over `parley.schema` types and the original texts (`dict[source, text]`).
+Pure functions over `parley.core.schema` types and the original texts (`dict[source, text]`).
 Per-answer citation metrics return None when there is nothing to score (an abstention, an
 answer without citations); average them with `mean_defined`. The lexical support rule lives in
 `evals/support.py` and is documented there.
@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from evals.fixtures import STANCE_LABELS, QAFixture
 from evals.support import fact_present, supports
-from parley.schema import Answer, AnswerSentence, Citation, Passage
-from vectorstore.sentences import split_sentences
+from parley.core.schema import Answer, AnswerSentence, Citation, Passage
+from parley.text.sentences import split_sentences
 
 # "[1]", "[1, 2]", "[1][3]" — markers the answer prose carries
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

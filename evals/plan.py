@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evals.fixtures import QAFixture, StanceFixture
-from parley.errors import ParleyError
-from parley.settings import Settings
-from parley.yamlfile import first_error, read_yaml
+from parley.core.errors import ParleyError
+from parley.core.settings import Settings
+from parley.core.yamlfile import first_error, read_yaml
 from prompts import PromptError, PromptTemplate, load_prompt
 
 REPO = Path(__file__).resolve().parent.parent

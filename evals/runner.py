@@ -21,9 +21,9 @@ from chains.qa import QAChain
 from evals.cache import EvalCache, cell_key
 from evals.fixtures import QAFixture, StanceFixture
 from evals.plan import REPO, Variant
-from parley.schema import Answer, Article, SourceSpan, Stance, content_hash
+from parley.core.schema import Answer, Article, SourceSpan, Stance, content_hash
 from parley.service import Parley
-from parley.settings import Settings
+from parley.core.settings import Settings
 from prompts import PromptTemplate
 
 ModelFactory = Callable[[Settings], BaseChatModel]
@@ -270,11 +270,11 @@ class _Statements:
         self._quotes: dict[str, list[Any]] = {}
         try:
             from chains.brief import statements_for
-            from parley.actors import ActorRegistry
-            from parley.ledger import extract_quotes
+            from parley.actors.registry import ActorRegistry
+            from parley.ledger.build import extract_quotes
 
             self._extract, self._statements_for = extract_quotes, statements_for
-            self.registry = ActorRegistry.load(parley.settings)
+            self.registry = ActorRegistry.load(parley.core.settings)
         except Exception as e:  # the ledger is someone else's work in progress: say so, go on
             self.unavailable = f"{type(e).__name__}: {e}".splitlines()[0][:160]
 

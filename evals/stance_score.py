@@ -42,7 +42,7 @@ def predict(examples: list[StanceExample], model: BaseChatModel, *,
             progress: bool = False) -> list[dict[str, Any]]:
     """Run the stance step on each example; rows with gold, raw prediction and rationale."""
     from chains.stance import StanceChain
-    from parley.schema import SourceSpan
+    from parley.core.schema import SourceSpan
 
     chain = StanceChain(model)
     rows = []

@@ -15,8 +15,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from chains.qa import QAChain, QAEvent
-from parley.schema import Answer, Article, Brief, Quote
-from parley.settings import Settings
+from parley.core.schema import Answer, Article, Brief, Quote
+from parley.core.settings import Settings
 
 
 class Parley:
@@ -121,7 +121,7 @@ class Parley:
     # --- actors and briefs --------------------------------------------------------------------
     @cached_property
     def registry(self) -> Any:
-        from parley.actors import ActorRegistry
+        from parley.actors.registry import ActorRegistry
 
         return ActorRegistry.load(self.settings)
 
@@ -131,7 +131,7 @@ class Parley:
 
     def ledger(self, articles: Sequence[Article] | None = None) -> list[Quote]:
         """The claims ledger of the corpus (quotes, reported speech, anonymous and outlet claims)."""
-        from parley.ledger import build_ledger
+        from parley.ledger.build import build_ledger
 
         return build_ledger(articles if articles is not None else self.articles(), self.registry)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from parley.yamlfile import first_error, read_yaml
+from parley.core.yamlfile import first_error, read_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 
@@ -51,7 +51,7 @@ class PromptTemplate(BaseModel):
 
     @property
     def digest(self) -> str:
-        from parley.schema import content_hash
+        from parley.core.schema import content_hash
 
         return content_hash(self.system, self.prompt)
 

@@ -8,7 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 QA_IDS = ["qa-000-sullivan-condition", "qa-000-weapons", "qa-absent-lavrov-call"]
 GOOD = {

@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 from proc_helpers import free_port, served
 
-from parley.errors import ModelError
-from parley.modelfiles import PACKAGED_MODELS, join_packaged_model
-from parley.settings import Settings
+from parley.core.errors import ModelError
+from chains.modelfiles import PACKAGED_MODELS, join_packaged_model
+from parley.core.settings import Settings
 
 SHARED_ENV = "PARLEY_SHARED_MODELS_DIR"
 

@@ -8,8 +8,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.retrievers import BaseRetriever
 
-from parley.schema import Chunk, Passage, content_hash
-from parley.textutil import content_tokens
+from parley.core.schema import Chunk, Passage, content_hash
+from parley.text.words import content_tokens
 
 
 def paragraph_chunks(source: str, text: str) -> list[Chunk]:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from parley.errors import IngestError
-from parley.schema import Article, Chunk, content_hash
+from parley.core.errors import IngestError
+from parley.core.schema import Article, Chunk, content_hash
 
 
 def make_article(doc_id: str, text: str, *, path: str | None = None) -> Article:
@@ -75,7 +75,7 @@ def generate_corpus(
     """Write n_files articles made of shuffled seed sentences (paragraphs of three sentences)."""
     import random
 
-    from vectorstore.sentences import split_sentences
+    from parley.text.sentences import split_sentences
 
     pool = [t[a:b] for t in seed_texts.values() for a, b in split_sentences(t) if b - a > 40]
     rng = random.Random(seed)

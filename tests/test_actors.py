@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from parley.actors import ActorRegistry, RegistryError, cmd_actors
-from parley.schema import Article
-from parley.settings import Settings
+from parley.actors.registry import ActorRegistry, RegistryError
+from parley.cli.actors import cmd_actors
+from parley.core.schema import Article
+from parley.core.settings import Settings
 
 
 @pytest.fixture

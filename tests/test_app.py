@@ -15,9 +15,9 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from streamlit.testing.v1 import AppTest
 
-from parley import ui
-from parley.errors import ModelError, StoreError
-from parley.schema import (
+from parley import page as ui
+from parley.core.errors import ModelError, StoreError
+from parley.core.schema import (
     Brief,
     BriefLine,
     Coverage,
@@ -28,7 +28,7 @@ from parley.schema import (
     TimelineEntry,
 )
 from parley.service import Parley
-from parley.settings import Settings
+from parley.core.settings import Settings
 from tests.qa_helpers import fake_model
 from vectorstore.embeddings import FakeEmbeddings
 
@@ -313,7 +313,7 @@ def test_highlight_escapes_article_text_and_marks_exact_span():
 
 
 def test_source_label_says_undated_without_a_date(seeds_dir):
-    from parley.schema import Article, ArticleMeta
+    from parley.core.schema import Article, ArticleMeta
 
     art = Article(doc_id="x.txt", path="x.txt", kind="txt", text="t", content_hash="h",
                   meta=ArticleMeta(title="Talks unlikely", outlet="RT"))

@@ -11,10 +11,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from chains.brief_render import brief_markdown
-from parley.errors import ParleyError
+from parley.render.markdown import brief_markdown
+from parley.core.errors import ParleyError
 from parley.service import Parley
-from parley.settings import Settings
+from parley.core.settings import Settings
 from vectorstore.embeddings import FakeEmbeddings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from llm_helpers import local_settings, require_llama_cpp
 
-from chains.brief_render import brief_markdown
+from parley.render.markdown import brief_markdown
 from chains.stance import LABELS
 from parley.service import Parley
 

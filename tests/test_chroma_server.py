@@ -9,8 +9,8 @@ import pytest
 from proc_helpers import free_port, served
 from store_helpers import HAND_READERS
 
-from parley.errors import StoreError
-from parley.settings import get_settings
+from parley.core.errors import StoreError
+from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
 from vectorstore.ingest import ingest_paths

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from parley.schema import Article, ArticleMeta
+from parley.core.schema import Article, ArticleMeta
 from vectorstore.chunking import chunk_article, kept_regions
 from vectorstore.loader import article_from_text, read_article
-from vectorstore.sentences import split_sentences
+from parley.text.sentences import split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -1,5 +1,5 @@
 from chains.citations import CitationPolicy, attach_citations, strip_markers
-from parley.schema import Passage
+from parley.core.schema import Passage
 from tests.qa_helpers import paragraph_chunks
 
 SRC = "000_997b5712c965d847.txt"

@@ -12,7 +12,7 @@ import pytest
 from store_helpers import HAND_READERS
 
 from parley import cli
-from parley.settings import get_settings
+from parley.core.settings import get_settings
 from vectorstore import ingest as ingest_mod
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import OnnxMiniLM

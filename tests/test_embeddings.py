@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parley.errors import EmbeddingError
-from parley.settings import get_settings
+from parley.core.errors import EmbeddingError
+from parley.core.settings import get_settings
 from vectorstore import embeddings as emb
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM, make_embedder
 

@@ -25,8 +25,8 @@ from evals.metrics import (
     mean_defined,
     span_validity,
 )
-from parley.schema import Answer, Citation
-from vectorstore.sentences import split_sentences
+from parley.core.schema import Answer, Citation
+from parley.text.sentences import split_sentences
 
 QA = FIXTURES_DIR / "qa.yaml"
 STANCE = FIXTURES_DIR / "stance.yaml"

@@ -26,7 +26,7 @@ from evals.metrics import (
     stance_report,
 )
 from evals.support import contains_phrase, support_score, supports
-from parley.schema import Answer, AnswerSentence, Chunk, Citation, Passage
+from parley.core.schema import Answer, AnswerSentence, Chunk, Citation, Passage
 
 SRC = "a.txt"
 S1 = "The Kremlin said Russia is always open to negotiations with Ukraine."

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from store_helpers import HAND_READERS, generate_corpus
 
-from parley.settings import get_settings
+from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings
 from vectorstore.ingest import ingest_paths
@@ -125,7 +125,7 @@ CRASH_SCRIPT = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
     from store_helpers import HAND_READERS
-    from parley.settings import get_settings
+    from parley.core.settings import get_settings
     from vectorstore.docstore import DocStore
     from vectorstore.embeddings import make_embedder
     from vectorstore.ingest import ingest_paths

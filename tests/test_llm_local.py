@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from chains.llamacpp import ChatLlamaCpp
 from chains.models import json_mode, make_chat_model
-from parley.errors import ModelError
-from parley.settings import Settings
+from parley.core.errors import ModelError
+from parley.core.settings import Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 

@@ -9,8 +9,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from chains.models import ParleyChatOpenAI, json_mode, make_chat_model, model_label
-from parley.errors import ModelError
-from parley.settings import Settings
+from parley.core.errors import ModelError
+from parley.core.settings import Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 

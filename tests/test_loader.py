@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.errors import IngestError
-from parley.schema import ArticleMeta, content_hash
+from parley.core.errors import IngestError
+from parley.core.schema import ArticleMeta, content_hash
 from vectorstore.loader import article_from_text, iter_article_paths, read_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

@@ -26,15 +26,15 @@ from chains.models import (
     parse_json,
     public_url,
 )
-from parley.errors import ModelError
-from parley.modelfiles import (
+from parley.core.errors import ModelError
+from chains.modelfiles import (
     PACKAGED_MODELS,
     PackagedModel,
     ensure_local_model,
     find_part_files,
     join_packaged_model,
 )
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 KEY = "sk-parley-TOPSECRET-0123456789"
 
@@ -397,7 +397,7 @@ def test_join_once_verifies_and_reuses(fake_site, tmp_path, monkeypatch):
         "fake.gguf.sha256",
     ]
     # a second call must not look at the parts again
-    monkeypatch.setattr("parley.modelfiles.find_part_files", lambda s: pytest.fail("re-joined"))
+    monkeypatch.setattr("chains.modelfiles.find_part_files", lambda s: pytest.fail("re-joined"))
     assert join_packaged_model(spec, tmp_path / "models") == out
 
 

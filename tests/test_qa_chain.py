@@ -2,7 +2,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from chains.qa import QAChain, format_documents, retrieval_support
-from parley.schema import Chunk, Passage
+from parley.core.schema import Chunk, Passage
 from tests.qa_helpers import ListRetriever, fake_model, paragraph_chunks
 
 

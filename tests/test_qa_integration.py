@@ -7,9 +7,9 @@ from llm_helpers import local_settings, require_llama_cpp
 
 from chains.models import ParleyChatOpenAI
 from chains.qa import QAChain
-from parley.schema import Answer
+from parley.core.schema import Answer
 from parley.service import Parley
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 

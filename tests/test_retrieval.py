@@ -7,8 +7,8 @@ import pytest
 from langchain_core.documents import Document
 from store_helpers import HAND_READERS, make_article, para_chunks
 
-from parley.schema import Passage
-from parley.settings import get_settings
+from parley.core.schema import Passage
+from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
 from vectorstore.ingest import ingest_paths

@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from parley.schema import Citation, SourceSpan, content_hash
-from parley.settings import Settings
+from parley.core.schema import Citation, SourceSpan, content_hash
+from parley.core.settings import Settings
 
 
 def test_span_matches_original_text():

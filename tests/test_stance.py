@@ -1,7 +1,7 @@
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from chains.stance import StanceChain, cue_label
-from parley.schema import SourceSpan
+from parley.core.schema import SourceSpan
 
 TEXT = ("“Unilateral concessions from our side are out of the question,” Ryabkov stressed. "
         "Russia maintains that it is open to dialogue with the US on nuclear weapons, but only as equals.")

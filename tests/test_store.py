@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from store_helpers import make_article, para_chunks
 
-from parley.errors import StoreError
-from parley.settings import get_settings
+from parley.core.errors import StoreError
+from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings
 from vectorstore.store import MAX_BATCH, ChunkStore, _parse_url

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from parley.schema import Article, Chunk, content_hash
-from vectorstore.sentences import split_sentences
+from parley.core.schema import Article, Chunk, content_hash
+from parley.text.sentences import split_sentences
 
 
 def kept_regions(article: Article) -> list[tuple[int, int]]:

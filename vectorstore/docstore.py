@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from parley.errors import StoreError
-from parley.schema import Article, content_hash
+from parley.core.errors import StoreError
+from parley.core.schema import Article, content_hash
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 

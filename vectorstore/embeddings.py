@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from parley.errors import EmbeddingError
+from parley.core.errors import EmbeddingError
 
 if TYPE_CHECKING:
-    from parley.settings import Settings
+    from parley.core.settings import Settings
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIM = 384

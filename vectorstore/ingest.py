@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from parley.errors import IngestError
-from parley.schema import Article, Chunk
-from parley.settings import Settings
+from parley.core.errors import IngestError
+from parley.core.schema import Article, Chunk
+from parley.core.settings import Settings
 from vectorstore.docstore import DocStore
 from vectorstore.store import ChunkStore
 

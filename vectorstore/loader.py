@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from parley.errors import IngestError
-from parley.schema import Article, ArticleMeta, content_hash
+from parley.core.errors import IngestError
+from parley.core.schema import Article, ArticleMeta, content_hash
 from vectorstore.clean import clean_text
 from vectorstore.html import extract_html
 from vectorstore.meta import extract_meta, merge_meta, read_sidecar, split_front_matter

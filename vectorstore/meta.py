@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from parley.errors import IngestError
-from parley.schema import ArticleMeta
+from parley.core.errors import IngestError
+from parley.core.schema import ArticleMeta
 
 META_FIELDS = ("title", "outlet", "date", "date_precision", "date_basis", "url")
 

@@ -17,8 +17,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from parley.schema import Chunk, Passage
-from parley.settings import Settings
+from parley.core.schema import Chunk, Passage
+from parley.core.settings import Settings
 from vectorstore.lexical import LexicalIndex
 from vectorstore.store import chunk_metadata
 from vectorstore.where import matches_where

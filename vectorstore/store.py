@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from parley.errors import StoreError
-from parley.schema import Chunk
-from parley.settings import Settings
+from parley.core.errors import StoreError
+from parley.core.schema import Chunk
+from parley.core.settings import Settings
 
 MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
 _PAGE = 5000

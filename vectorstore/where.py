@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.errors import StoreError
+from parley.core.errors import StoreError
 
 
 def matches_where(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:

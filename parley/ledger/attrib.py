@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parley.actors import TITLE_WORDS, fold_text
+from parley.actors.registry import TITLE_WORDS, fold_text
 
 
 def _forms(stem: str) -> dict[str, str]:

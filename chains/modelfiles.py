@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from parley.errors import ModelError
-from parley.settings import Settings
+from parley.core.errors import ModelError
+from parley.core.settings import Settings
 
 _CHUNK = 8 * 1024 * 1024  # stream in 8 MiB blocks: never hold a 500 MB model in RAM
 _PART_FILE = re.compile(r"(?:^|/)data/part\d+\.bin$")

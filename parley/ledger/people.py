@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from parley.actors import TITLE_WORDS, ActorRegistry, Match, Mention, fold_text
-from parley.ledger_attrib import DETERMINERS, INTRO, MODIFIERS, PERSON_ROLES, PRONOUNS, REPORT_WORDS
+from parley.actors.registry import TITLE_WORDS, ActorRegistry, Match, Mention, fold_text
+from parley.ledger.attrib import DETERMINERS, INTRO, MODIFIERS, PERSON_ROLES, PRONOUNS, REPORT_WORDS
 
 _BODY_WORDS = ("ministry", "department", "government", "administration", "white house", "kremlin",
                "office", "embassy", "council", "pentagon", "presidency")

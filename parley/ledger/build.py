@@ -17,12 +17,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from parley.actors import ActorRegistry, Mention
-from parley.ledger_attrib import PREPOSITIONS, Anchor, clause_after, find_anchors, np_before
-from parley.ledger_marks import Segment, mask, paragraphs, quote_segments
-from parley.ledger_people import Context, Speaker
-from parley.schema import Article, Quote, SourceSpan, content_hash
-from vectorstore.sentences import split_sentences
+from parley.actors.registry import ActorRegistry, Mention
+from parley.ledger.attrib import PREPOSITIONS, Anchor, clause_after, find_anchors, np_before
+from parley.ledger.marks import Segment, mask, paragraphs, quote_segments
+from parley.ledger.people import Context, Speaker
+from parley.core.schema import Article, Quote, SourceSpan, content_hash
+from parley.text.sentences import split_sentences
 
 _OUTLET_RX = re.compile(
     r"(?<![\w'’])(?:assures?|insists?|maintains?|denies|deny|demands?|wants?|believes?|rejects?"

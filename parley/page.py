@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from parley.schema import Answer, Article, SourceSpan
+from parley.core.schema import Answer, Article, SourceSpan
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm"]
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -24,7 +24,7 @@ _BLANKS = re.compile(r"\n\s*\n\s*")
 def make_service() -> Any:
     """Build the service the page uses (tests replace this function with one returning fakes)."""
     from parley.service import Parley
-    from parley.settings import get_settings
+    from parley.core.settings import get_settings
 
     return Parley(get_settings())
 
@@ -262,7 +262,7 @@ def brief_markdown(brief: Any) -> str:
     """The brief as Markdown: the brief chain's own renderer when present, else a plain one."""
     import importlib
 
-    for module in ("chains.brief", "chains.brief_render"):  # wherever the brief chain puts it
+    for module in ("chains.brief", "parley.render.markdown"):  # wherever the brief chain puts it
         try:
             render = getattr(importlib.import_module(module), "brief_markdown", None)
         except ImportError:

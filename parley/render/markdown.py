@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.schema import Brief, SourceSpan, Stance
+from parley.core.schema import Brief, SourceSpan, Stance
 
 
 def _cite(spans: list[SourceSpan], refs: dict[tuple[str, int, int], int]) -> str:

@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from parley.schema import Article
-from parley.textutil import STOPWORDS
+from parley.core.schema import Article
+from parley.text.words import STOPWORDS
 
 if TYPE_CHECKING:
-    from parley.actors import ActorRegistry, Discovery
+    from parley.actors.registry import ActorRegistry, Discovery
 
 _CAP = r"[A-Z][\w'’\-]*[\w]"
 # a run of capitalised words, allowing "of/for/and/the/in/de/von" between two of them
@@ -43,7 +43,7 @@ _LEADING = STOPWORDS | _CALENDAR | frozenset(
 
 def _peel(words: list[str], registry: ActorRegistry) -> list[str]:
     """Drop leading stopwords, title words and known names; what is left is the new name."""
-    from parley.actors import TITLE_WORDS, fold_text
+    from parley.actors.registry import TITLE_WORDS, fold_text
 
     def key(w: str) -> str:
         return fold_text(w).strip("'’.")
@@ -95,7 +95,7 @@ def _candidates(text: str, a: int, b: int, registry: ActorRegistry) -> Iterable[
 
 def discover(articles: Iterable[Article], registry: ActorRegistry) -> list[Discovery]:
     """Unknown names in the articles' kept text with counts and sources, most frequent first."""
-    from parley.actors import Discovery, name_key
+    from parley.actors.registry import Discovery, name_key
 
     counts: dict[str, int] = defaultdict(int)
     sources: dict[str, list[str]] = defaultdict(list)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 
 def _add_eval(sub: Any) -> None:

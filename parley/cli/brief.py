@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 
 def _add_brief(sub: Any) -> None:
@@ -22,7 +22,7 @@ def _add_brief(sub: Any) -> None:
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     """Build the brief and print it (Markdown by default for people, JSON for machines)."""
-    from chains.brief_render import brief_markdown
+    from parley.render.markdown import brief_markdown
     from parley.service import Parley
 
     brief = Parley(settings).brief(args.actor, args.topic)
@@ -36,7 +36,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add_actors(sub: Any) -> None:
-    from parley.actors import cmd_actors
+    from parley.cli.actors import cmd_actors
 
     p = sub.add_parser("actors", help="list known actors and names in the corpus not yet mapped")
     p.add_argument("--json", action="store_true", help="print as JSON")

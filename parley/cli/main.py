@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from parley.errors import IngestError, ParleyError
-from parley.settings import Settings, get_settings
+from parley.core.errors import IngestError, ParleyError
+from parley.core.settings import Settings, get_settings
 
 
 def _excerpt(text: str, width: int) -> str:
@@ -104,9 +104,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- entry point ----------------------------------------------------------------------------
 
-from parley.cli_brief import _add_actors, _add_brief  # noqa: E402
-from parley.cli_eval import _add_eval, _add_stance_score  # noqa: E402
-from parley.cli_qa import _add_ask  # noqa: E402
+from parley.cli.brief import _add_actors, _add_brief  # noqa: E402
+from parley.cli.evaluate import _add_eval, _add_stance_score  # noqa: E402
+from parley.cli.qa import _add_ask  # noqa: E402
 
 SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask, _add_brief,
                                              _add_actors, _add_eval, _add_stance_score]

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from parley.schema import Answer
-from parley.settings import Settings
+from parley.core.schema import Answer
+from parley.core.settings import Settings
 
 
 def _add_ask(sub: Any) -> None:

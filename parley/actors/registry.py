@@ -7,7 +7,6 @@ and "Thomas Greenfield" all find their person.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import re
@@ -19,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from parley.actors_text import (
+from parley.text.names import (
     TITLE_WORDS,
     fold_text,
     is_acronym,
@@ -27,14 +26,14 @@ from parley.actors_text import (
     name_key,
     pattern_text,
 )
-from parley.errors import ParleyError
-from parley.schema import Article
-from parley.settings import Settings
+from parley.core.errors import ParleyError
+from parley.core.schema import Article
+from parley.core.settings import Settings
 
 __all__ = ["TITLE_WORDS", "Actor", "ActorRegistry", "Discovery", "Match", "Member", "Mention",
-           "RegistryError", "cmd_actors", "fold_text", "name_key"]
+           "RegistryError", "fold_text", "name_key"]
 
-SHIPPED = Path(__file__).parent / "data" / "actors.yaml"
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "actors.yaml"
 ActorKind = Literal["state", "alliance", "organisation", "person"]
 
 
@@ -249,7 +248,7 @@ class ActorRegistry:
 
     def discover(self, articles: Iterable[Article]) -> list[Discovery]:
         """Names of people/organisations the corpus uses that the registry lacks, most frequent first."""
-        from parley.actors_discover import discover
+        from parley.actors.discover import discover
 
         return discover(articles, self)
 
@@ -293,33 +292,3 @@ def _merge(base: _File, extra: _File) -> _File:
                 mine.aliases = list(dict.fromkeys(mine.aliases + m.aliases))
     return _File(channels=list(dict.fromkeys(base.channels + extra.channels)),
                  actors=list(actors.values()))
-
-
-# ---- `parley actors` -----------------------------------------------------------------------
-
-
-def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
-    """List the registry and the names the ingested corpus uses that it does not know yet."""
-    from vectorstore.docstore import DocStore
-
-    registry = ActorRegistry.load(settings)
-    articles = DocStore(settings.articles_dir).all()
-    found = registry.discover(articles)
-    limit = getattr(args, "limit", 30) or 30
-    if getattr(args, "json", False):
-        print(json.dumps({
-            "actors": [a.model_dump() for a in registry.actors.values()],
-            "unknown": [d._asdict() for d in found[:limit]],
-            "articles": len(articles),
-        }, indent=2, ensure_ascii=False))
-        return 0
-    for a in registry.actors.values():
-        people = ", ".join(m.name for m in a.members) or "-"
-        print(f"{a.id:22} {a.kind:12} {a.name}: {len(a.aliases)} aliases; members: {people}")
-    print(f"\nnames in {len(articles)} ingested articles the registry does not know"
-          f" (add them to {Path(settings.data_dir) / 'actors.yaml'}):")
-    for d in found[:limit]:
-        print(f"  {d.count:4}  {d.name}  ({', '.join(d.sources[:3])}{' …' if len(d.sources) > 3 else ''})")
-    if not found:
-        print("  (none)")
-    return 0
