@@ -174,6 +174,20 @@ class Stance(_Model):
     evidence: list[SourceSpan] = []
     rationale: str | None = None
     date: dt.date | None = None
+    # the distribution `confidence` is read from: labels and "none" (no position) → probability
+    probabilities: dict[str, float] = {}
+
+
+class StatementStance(_Model):
+    """One statement's stance: its span, label (None: not about the topic) and probabilities."""
+
+    span: SourceSpan
+    label: StanceLabel | None
+    # calibrated, over the four labels (they sum to 1); "offtopic" apart: P(not about the topic)
+    probabilities: dict[str, float]
+    offtopic: float = Field(0.0, ge=0.0, le=1.0)
+    confidence: float = Field(0.0, ge=0.0, le=1.0)  # probability of `label` (of off-topic when None)
+    relevance: float | None = None  # embedding similarity of statement and topic, when measured
 
 
 class BriefLine(_Model):
