@@ -1,67 +1,22 @@
 """Lexical side of retrieval: accent-folding tokeniser, BM25 over chunks, spelling-variant expansion.
 
 Names reach us spelled many ways ("Zakharova"/"Zajarova", "Peskov"/"Peskow", "Kyiv"/"Kiev"), so
-query words are expanded with corpus words within a small edit distance (same first letter,
-similar length) and those variants score at a discount.
+query words are expanded with the corpus words that parley.text's one spelling-variant matcher
+pairs with them (the citation check uses the same matcher), and those variants score at a discount.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-# words never worth a spelling variant (they are not names and match too much)
-STOPWORDS = frozenset(
-    """a an and are as at be been but by did do does for from had has have he her his how i if in
-    into is it its me my no not of on or our she so than that the their them then there these they
-    this those to us was we were what when where which who whom why will with would you your said
-    say says about after before over under""".split()
-)
-MIN_VARIANT_LEN = 4
+from parley.text.words import POLICY, STOPWORDS, spelling_variants
+from parley.text.words import tokens as tokenize
 
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents ("Zajárova" -> "zajarova")."""
-    nfkd = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in nfkd if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    """Accent-folded lowercase word tokens."""
-    return _TOKEN.findall(fold(text))
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 as soon as it must exceed limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            best = min(best, cur[j])
-        if best > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
-
-def max_edits(word: str) -> int:
-    """Edits allowed for a variant: 1 below four letters, else 2."""
-    return 1 if len(word) < 4 else 2
-
-
-def _plausible(word: str, cand: str, d: int) -> bool:
-    """Short words need more agreement: a 4-letter variant 2 edits away must keep the last letter."""
-    return d < 2 or min(len(word), len(cand)) > 4 or word[-1] == cand[-1]
+MIN_VARIANT_LEN = POLICY.min_len
 
 
 class LexicalIndex:
@@ -112,15 +67,7 @@ class LexicalIndex:
         return hit
 
     def _variants(self, word: str) -> list[tuple[str, int]]:
-        limit = max_edits(word)
-        out = []
-        for cand in self._by_initial.get(word[0], ()):
-            if cand == word or abs(len(cand) - len(word)) > limit:
-                continue
-            d = edit_distance(word, cand, limit)
-            if d <= limit and _plausible(word, cand, d):
-                out.append((cand, d))
-        return out
+        return spelling_variants(word, self._by_initial.get(word[0], ()))
 
     def expand(self, query: str) -> dict[str, float]:
         """Query terms with weights: the words themselves (1.0) and spelling variants (discounted).
@@ -134,7 +81,7 @@ class LexicalIndex:
         for tok in toks:
             missing = tok not in self._post
             for cand, d in self.variants(tok):
-                w = (1.0 if d == 1 else 0.8) if missing else 0.5 / d
+                w = (1.0 if d <= 1 else 0.8) if missing else 0.5 / max(d, 1)
                 if weights.get(cand, 0.0) < w:
                     weights[cand] = w
         return weights
