@@ -1,143 +1,209 @@
-"""The stance step: the model chooses a label and numbered evidence; it never writes evidence.
+"""The stance step: each statement is labelled by choice, then the statements are aggregated.
 
-Statements come from the claims ledger as verbatim spans. The chat model (grammar-constrained
-JSON on llama.cpp) returns `{"label": ..., "evidence": [numbers]}`; Parley maps the numbers back
-to spans. Lexical cues give an independent reading: agreement raises the confidence,
-disagreement lowers it; when more statements carry cues of another label than of the model's,
-or the model fails, the cues decide (flagged in the rationale). Measured on the stance fixtures:
-the 0.5B model alone answered "conditional" for every item; the check lifts it (see README).
-No statements → no position found, never a guess.
+Statements are an actor's own words from the claims ledger (its quotes, reported speech, its
+officials'), picked by `chains.stance_select.select_statements`. For each one the model answers
+a lettered question (prompts/stance.yaml): A–D are the labels, E is "not about the topic".
+`chains.choice.ChoiceScorer` reads the letters' probabilities; the label distribution (A–D) is
+contextually calibrated (the same prompt with the statement "N/A" gives the model's prior, divided
+out); E is read raw, since "N/A" really is off-topic and would cancel it.
+
+Per article: P(no position) = the product of the statements' off-topic probabilities; each label
+gets the rest, shared by the statements' label distributions weighted by how on-topic each is.
+The label is the most probable outcome and its confidence is that probability (after the policy's
+temperature, fitted on the fixtures). No statements → no position, never a guess.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from pydantic import BaseModel, ConfigDict, Field
 
+from chains.choice import ChoiceRequest, ChoiceResult, ChoiceScorer, calibrate
 from chains.guard import mask_injections
-from chains.models import json_mode
-from parley.core.errors import ModelOutputError
-from parley.core.schema import SourceSpan, Stance, StanceLabel
+from chains.stance_cues import CUES, LABELS, cue_label, statement_cue
+from parley.core.schema import SourceSpan, Stance, StanceLabel, StatementStance
 from prompts import PromptTemplate, load_prompt
 
-LABELS: tuple[StanceLabel, ...] = ("open", "conditional", "opposed", "noncommittal")
+__all__ = ["CUES", "LABELS", "NONE", "StanceChain", "StanceInput", "StancePolicy", "cue_label",
+           "number_statements"]
+
+LETTERS: dict[str, StanceLabel] = {"A": "open", "B": "conditional", "C": "opposed", "D": "noncommittal"}
+OFFTOPIC = "E"
+NONE = "none"  # the outcome "no position" in Stance.probabilities (the fixtures' spelling)
+CONTENT_FREE = "N/A"
 
 
-class StanceChoice(BaseModel):
-    """What the model may say: one label, some statement numbers."""
+class StancePolicy(BaseModel):
+    """Every knob of the stance step, with where its value comes from; eval variants override it."""
 
-    label: Literal["open", "conditional", "opposed", "noncommittal"]
-    evidence: list[int] = Field(default_factory=list, max_length=6)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # statements per actor and article, most on-topic first: the brief's earlier choice (not measured)
+    max_statements: int = Field(6, ge=1)
+    # longer statements are cut at a word boundary: keeps a prompt under ~200 tokens (not measured)
+    statement_chars: int = Field(420, ge=40)
+    # how off-topic statements are dropped: the model's option E, an embedding threshold, both, none
+    topic_filter: Literal["model", "embedding", "both", "off"] = "model"
+    # cosine (MiniLM) under which a statement is not about the topic, for topic_filter embedding/both
+    min_relevance: float = Field(0.0, ge=-1.0, le=1.0)
+    # weight of the lexical cue label mixed into a statement's label distribution (0: cues off)
+    cue_weight: float = Field(0.0, ge=0.0, le=1.0)
+    # p ** (1/T), renormalised, on the article distribution; 1.0 = as the model said
+    temperature: float = Field(1.0, gt=0.0)
 
-# Lexical cues per label: a transparent second opinion, not the classifier.
-CUES: dict[StanceLabel, re.Pattern[str]] = {
-    "opposed": re.compile(
-        r"\b(impossible|out of the question|unlikely|refus\w*|rul\w+ out|will not|won't|cannot|"
-        r"can't|unable to|no sense|not agree|reject\w*|denie[sd]|deny)\b", re.I),
-    "conditional": re.compile(
-        r"\b(if|only if|only as equals|as long as|provided|unless|should stop|must stop|on condition|"
-        r"demand\w*|insist\w*|guarantee\w*|but only)\b", re.I),
-    "open": re.compile(
-        r"\b(open to|always open|ready to|willing|committed to|remain open|dialogue|welcome\w*|"
-        r"move forward|resolv\w+ .{0,20}through)\b", re.I),
-    "noncommittal": re.compile(
-        r"\b(declined to comment|nothing to say|no comment|don't know|do not know|not want to say|"
-        r"does not want to say|speculative|neither)\b", re.I),
-}
+    @property
+    def model_filter(self) -> bool:
+        return self.topic_filter in ("model", "both")
 
-
-def _statement_label(text: str) -> StanceLabel | None:
-    """One statement's cue label: refusal beats openness; openness with conditions is conditional."""
-    hit = {label for label, rx in CUES.items() if rx.search(text)}
-    for label in ("opposed", "noncommittal", "conditional", "open"):
-        if label in hit:
-            return label  # type: ignore[return-value]
-    return None
+    @property
+    def embedding_filter(self) -> bool:
+        return self.topic_filter in ("embedding", "both")
 
 
-def cue_label(texts: Sequence[str]) -> tuple[StanceLabel | None, dict[str, int]]:
-    """The most frequent statement-level cue label (None when no statement has a cue)."""
-    counts: dict[str, int] = dict.fromkeys(LABELS, 0)
-    for t in texts:
-        label = _statement_label(t)
-        if label:
-            counts[label] += 1
-    best = max(LABELS, key=lambda k: counts[k])  # ties: order of LABELS
-    return (best if counts[best] else None), counts
+class StanceInput(BaseModel):
+    """What the stance Runnable takes: an actor, a topic and that actor's statements in one article."""
+
+    actor: str
+    topic: str
+    statements: list[SourceSpan] = []
+    source: str | None = None
+    date: dt.date | None = None
+
+
+def clip(text: str, limit: int) -> str:
+    """One line of text, masked against injections, cut at a word boundary."""
+    text = " ".join(mask_injections(text).split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def number_statements(statements: Sequence[SourceSpan], limit: int = 420) -> str:
-    """Statements as a numbered list for the prompt (masked, trimmed)."""
-    lines = []
-    for i, s in enumerate(statements, 1):
-        text = " ".join(mask_injections(s.text).split())
-        # cut at a word boundary: a model copying a half word would put it in a summary
-        lines.append(f"{i}. {text if len(text) <= limit else text[:limit].rsplit(' ', 1)[0] + ' …'}")
-    return "\n".join(lines)
+    """Statements as a numbered list for a prompt (masked, trimmed)."""
+    return "\n".join(f"{i}. {clip(s.text, limit)}" for i, s in enumerate(statements, 1))
 
 
-class StanceChain:
-    """Label an actor's stance toward a topic from verbatim statements."""
+def temper(dist: dict[str, float], temperature: float) -> dict[str, float]:
+    """p ** (1/T), renormalised (T > 1 flattens, T < 1 sharpens; the argmax never moves)."""
+    if temperature == 1.0:
+        return dict(dist)
+    logs = {k: math.log(max(v, 1e-12)) / temperature for k, v in dist.items()}
+    top = max(logs.values())
+    exp = {k: math.exp(v - top) for k, v in logs.items()}
+    total = sum(exp.values())
+    return {k: v / total for k, v in exp.items()}
+
+
+class StanceChain(Runnable[StanceInput, Stance]):
+    """A Runnable: an actor's statements in one article in, a Stance with a measured confidence out."""
 
     def __init__(self, model: BaseChatModel, *, prompt: PromptTemplate | str = "stance",
-                 max_statements: int = 8):
+                 policy: StancePolicy | None = None, scorer: ChoiceScorer | None = None):
         self.model = model
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
-        self.max_statements = max_statements
-        self._choose = json_mode(model, StanceChoice)
+        self.policy = policy or StancePolicy()
+        self.scorer = scorer or ChoiceScorer(model)
 
-    def classify(
-        self,
-        actor: str,
-        topic: str,
-        statements: Sequence[SourceSpan],
-        *,
-        source: str | None = None,
-        date=None,
-    ) -> Stance:
-        """One Stance for these statements (label None when there are none)."""
-        statements = list(statements)[: self.max_statements]
-        base = dict(actor=actor, topic=topic, source=source, date=date)
-        if not statements:
-            return Stance(**base, label=None, confidence=0.0, rationale="no position found")
-        cue, counts = cue_label([s.text for s in statements])
-        system, user = self.prompt.render(actor=actor, topic=topic,
-                                          statements=number_statements(statements))
-        try:
-            choice: StanceChoice | None = self._choose.invoke(
-                [SystemMessage(system), HumanMessage(user)])
-        except ModelOutputError:  # invalid JSON / label from a small model: the cues decide
-            choice = None
-        if choice is None:
-            label = cue or "noncommittal"
-            evidence = _cue_evidence(statements, label)
-            return Stance(**base, label=label, confidence=0.3 if cue else 0.15, evidence=evidence,
-                          rationale="model gave no usable answer; label from lexical cues")
-        picked = [statements[n - 1] for n in dict.fromkeys(choice.evidence) if 1 <= n <= len(statements)]
-        if not picked:
-            picked = _cue_evidence(statements, choice.label)
-        # the check: a label most statements argue against, with no cue of its own, is overruled
-        if cue and cue != choice.label and counts[cue] > counts[choice.label]:
-            return Stance(**base, label=cue, confidence=0.5, evidence=_cue_evidence(statements, cue),
-                          rationale=f"model chose {choice.label}, but {counts[cue]} statement(s) carry "
-                                    f"{cue} cues and {counts[choice.label]} carry {choice.label} cues; "
-                                    f"cues decide")
-        # do the statements the model picked carry cues of the label it picked?
-        cue_pick, pick_counts = cue_label([s.text for s in picked])
-        confidence = 0.8 if cue_pick == choice.label else (0.55 if cue_pick is None else 0.4)
-        agree = "agree" if cue_pick == choice.label else f"say {cue_pick}"
-        cues = ", ".join(f"{k}={v}" for k, v in pick_counts.items() if v) or "none"
-        note = f"model chose {choice.label}; cues in its evidence {agree} ({cues})"
-        return Stance(**base, label=choice.label, confidence=confidence, evidence=picked,
-                      rationale=note)
+    # ---- one statement ------------------------------------------------------------------
 
+    def _messages(self, actor: str, topic: str, statement: str) -> list[BaseMessage]:
+        system, user = self.prompt.render(actor=actor, topic=topic, statement=statement)
+        return [SystemMessage(system), HumanMessage(user)] if system else [HumanMessage(user)]
 
-def _cue_evidence(statements: Sequence[SourceSpan], label: StanceLabel) -> list[SourceSpan]:
-    hits = [s for s in statements if CUES[label].search(s.text)]
-    return hits[:3] or list(statements[:1])
+    def request(self, actor: str, topic: str, statement: str) -> ChoiceRequest:
+        """The choice request for one statement, with its content-free twin."""
+        return ChoiceRequest(
+            messages=self._messages(actor, topic, clip(statement, self.policy.statement_chars)),
+            options=[*LETTERS, OFFTOPIC],
+            content_free=self._messages(actor, topic, CONTENT_FREE),
+            shape=f"stance:{self.prompt.digest}:{actor}:{topic}")
+
+    def _statement(self, span: SourceSpan, res: ChoiceResult, relevance: float | None) -> StatementStance:
+        letters = list(LETTERS)
+        raw = {k: res.raw[k] for k in letters}
+        prior = {k: res.prior[k] for k in letters} if res.prior else None
+        total = sum(raw.values()) or 1.0
+        dist = calibrate({k: v / total for k, v in raw.items()}, prior)
+        labels = {LETTERS[k]: v for k, v in dist.items()}
+        cue = statement_cue(span.text) if self.policy.cue_weight else None
+        if cue is not None:
+            w = self.policy.cue_weight
+            labels = {lb: (1 - w) * p + (w if lb == cue else 0.0) for lb, p in labels.items()}
+        off = res.raw[OFFTOPIC] if self.policy.model_filter else 0.0
+        best = max(LABELS, key=lambda lb: labels[lb])
+        on_p = (1.0 - off) * labels[best]
+        label: StanceLabel | None = best if on_p >= off else None
+        return StatementStance(span=span, label=label, probabilities=labels, offtopic=off,
+                               confidence=on_p if label else off, relevance=relevance)
+
+    def label_statements(self, actor: str, topic: str, statements: Sequence[SourceSpan],
+                         relevance: Sequence[float] | None = None,
+                         config: RunnableConfig | None = None) -> list[StatementStance]:
+        """Each statement's calibrated label distribution (one model call per statement)."""
+        picked = list(statements)[: self.policy.max_statements]
+        rel = list(relevance)[: len(picked)] if relevance is not None else [None] * len(picked)
+        out = []
+        for span, r in zip(picked, rel, strict=True):
+            res = self.scorer.invoke(self.request(actor, topic, span.text), config)
+            out.append(self._statement(span, res, r))
+        return out
+
+    # ---- one article --------------------------------------------------------------------
+
+    def distribution(self, labelled: Sequence[StatementStance]) -> dict[str, float]:
+        """P(each label) and P(no position) for an article's statements, tempered by the policy."""
+        if not labelled:
+            return {}
+        p_none = math.prod(s.offtopic for s in labelled)
+        weights = [1.0 - s.offtopic for s in labelled]
+        wsum = sum(weights)
+        dist: dict[str, float] = {}
+        for lb in LABELS:
+            share = (sum(w * s.probabilities[lb] for w, s in zip(weights, labelled, strict=True)) / wsum
+                     if wsum > 0 else 0.0)
+            dist[lb] = (1.0 - p_none) * share
+        dist[NONE] = p_none
+        return temper(dist, self.policy.temperature)
+
+    def aggregate(self, actor: str, topic: str, labelled: Sequence[StatementStance], *,
+                  source: str | None = None, date: dt.date | None = None) -> Stance:
+        """The article's Stance from its labelled statements (label None: no position)."""
+        base: dict[str, Any] = dict(actor=actor, topic=topic, source=source, date=date)
+        if not labelled:
+            return Stance(**base, label=None, rationale="no position found: no statement by "
+                          f"{actor} on this topic in this article")
+        dist = self.distribution(labelled)
+        outcome = max(dist, key=lambda k: dist[k])
+        counts = {lb: sum(1 for s in labelled if s.label == lb) for lb in LABELS}
+        off = sum(1 for s in labelled if s.label is None)
+        said = ", ".join(f"{n} {lb}" for lb, n in counts.items() if n) or "none on the topic"
+        note = f"{len(labelled)} statement(s): {said}" + (f"; {off} not about the topic" if off else "")
+        rounded = {k: round(v, 4) for k, v in dist.items()}
+        if outcome == NONE:
+            return Stance(**base, label=None, confidence=round(dist[NONE], 4), probabilities=rounded,
+                          rationale=f"no position found: {note}")
+        label: StanceLabel = outcome  # type: ignore[assignment]
+        support = sorted((s for s in labelled if s.label == label), key=lambda s: -s.confidence)
+        if not support:  # the article leans this way only on mixed statements: the strongest one
+            support = sorted(labelled, key=lambda s: -(1 - s.offtopic) * s.probabilities[label])[:1]
+        evidence = sorted((s.span for s in support[:3]), key=lambda s: (s.source, s.start))
+        return Stance(**base, label=label, confidence=round(dist[label], 4), evidence=evidence,
+                      probabilities=rounded, rationale=note)
+
+    def classify(self, actor: str, topic: str, statements: Sequence[SourceSpan], *,
+                 source: str | None = None, date: dt.date | None = None,
+                 relevance: Sequence[float] | None = None,
+                 config: RunnableConfig | None = None) -> Stance:
+        """aggregate(label_statements(...)): one Stance for these statements."""
+        labelled = self.label_statements(actor, topic, statements, relevance, config)
+        return self.aggregate(actor, topic, labelled, source=source, date=date)
+
+    def invoke(self, input: StanceInput, config: RunnableConfig | None = None,
+               **kwargs: Any) -> Stance:
+        return self.classify(input.actor, input.topic, input.statements, source=input.source,
+                             date=input.date, config=config)

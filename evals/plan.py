@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chains.stance import StancePolicy
 from evals.fixtures import QAFixture, StanceFixture
 from parley.core.errors import ParleyError
 from parley.core.settings import Settings
@@ -43,6 +44,8 @@ class Variant(BaseModel):
     description: str = ""
     prompts: dict[str, str] = {"qa": "prompts/qa.yaml", "stance": "prompts/stance.yaml"}
     settings: dict[str, Any] = {}
+    # per step, overrides of that step's typed policy (e.g. stance: chains.stance.StancePolicy)
+    policies: dict[str, dict[str, Any]] = {}
     k: int = Field(4, ge=1, le=20)
     path: str = ""
 
@@ -56,6 +59,13 @@ class Variant(BaseModel):
             return load_prompt(p if p.suffix in (".yaml", ".yml") else ref)
         except PromptError as e:
             raise EvalError(f"{self.path or self.name}: prompts.{step}: {e}") from None
+
+    def stance_policy(self) -> StancePolicy:
+        """The stance policy with this variant's overrides (`policies.stance`)."""
+        try:
+            return StancePolicy(**self.policies.get("stance", {}))
+        except ValidationError as e:
+            raise EvalError(f"{self.path or self.name}: policies.stance: {first_error(e)}") from None
 
     def apply(self, base: Settings) -> Settings:
         """The base settings with this variant's overrides on top."""
@@ -80,6 +90,7 @@ def load_variant(ref: str | Path) -> Variant:
         raise EvalError(f"{p}: settings {bad} cannot vary per variant; allowed: {sorted(VARIANT_SETTINGS)}")
     for step in v.prompts:
         v.prompt(step)  # fail before any model call on a bad prompt file
+    v.stance_policy()  # and on a bad policy override
     return v
 
 

@@ -23,7 +23,12 @@ QA_ROWS = [("n", "items"), ("fact_recall", "fact recall"), ("recall_at_k", "retr
            ("prompt_tokens", "prompt tokens (mean)"), ("completion_tokens", "completion tokens (mean)")]
 STANCE_ROWS = [("n", "items"), ("scored", "scored"), ("accuracy", "accuracy"),
                ("macro_f1", "macro-F1"), ("accuracy_unambiguous", "accuracy (no ambiguous)"),
-               ("macro_f1_unambiguous", "macro-F1 (no ambiguous)")]
+               ("macro_f1_unambiguous", "macro-F1 (no ambiguous)"),
+               ("majority_label", "majority label"), ("majority_accuracy", "majority-label accuracy"),
+               ("majority_macro_f1", "majority-label macro-F1"), ("ece_n", "items with a confidence"),
+               ("ece", "ECE (10 bins)"), ("mean_confidence", "mean confidence"),
+               ("fitted_temperature", "fitted temperature"), ("ece_fitted", "ECE at fitted T"),
+               ("ece_fitted_cv", "ECE at fitted T (5-fold)")]
 CHART = ["fact_recall", "recall_at_k", "abstention_accuracy", "citation_precision",
          "citation_recall"]
 COLORS = ["#3b6ea5", "#d08c2b", "#4e9a5b", "#a33e5c", "#6b5aa5"]
@@ -60,6 +65,12 @@ def terminal_table(summary: dict[str, Any]) -> str:
             if j == 0:
                 lines.append("  ".join("-" * w for w in widths))
         lines.append("")
+    for v in summary["variants"]:
+        cal = v.get("stance", {}).get("calibration")
+        if cal:  # the reliability table: only the bins that hold items
+            lines.append(f"stance reliability {v['name']} (bin: items, mean confidence, accuracy): "
+                         + "; ".join(f"{b['lo']:.1f}-{b['hi']:.1f}: {b['n']}, {fmt(b['confidence'])}, "
+                                     f"{fmt(b['accuracy'])}" for b in cal["bins"] if b["n"]))
     for step in ("qa", "stance"):
         for name, changes in summary.get(f"{step}_diffs", {}).items():
             broke = [c["item"] for c in changes if c["kind"] == "broke"]
@@ -138,6 +149,16 @@ def _confusion(rep: dict[str, Any] | None, title: str) -> str:
            for c in rep["per_class"]]
     return (f"<h4>{escape(title)}</h4>" + _table(["", *[f"pred {lb}" for lb in labels]], rows)
             + _table(["class", "P", "R", "F1", "support"], per))
+
+
+def _reliability(cal: dict[str, Any] | None) -> str:
+    """The reliability table: per confidence bin, items, mean confidence and accuracy."""
+    if not cal:
+        return "<p class='muted'>reliability: no item with a confidence</p>"
+    rows = [[f"{b['lo']:.1f}–{b['hi']:.1f}", str(b["n"]), fmt(b["confidence"]), fmt(b["accuracy"])]
+            for b in cal["bins"]]
+    return (f"<h4>reliability (ECE {fmt(cal['ece'])}, n={cal['n']})</h4>"
+            + _table(["confidence bin", "items", "mean confidence", "accuracy"], rows))
 
 
 def _qa_cell(row: dict[str, Any]) -> str:
@@ -238,7 +259,8 @@ def render_html(summary: dict[str, Any], title: str = "Parley eval") -> str:
         for v in summary["variants"]:
             st = v.get("stance", {})
             body.append(f"<h3>{escape(v['name'])}</h3>" + _confusion(st.get("report"), "all items")
-                        + _confusion(st.get("report_unambiguous"), "without ambiguous items"))
+                        + _confusion(st.get("report_unambiguous"), "without ambiguous items")
+                        + _reliability(st.get("calibration")))
         body += ["<h2>Stance items that changed</h2>", _diff_section(summary, "stance"),
                  _stance_items(summary)]
     if summary.get("notes"):

@@ -21,17 +21,19 @@ from chains.qa import QAChain
 from evals.cache import EvalCache, cell_key
 from evals.fixtures import QAFixture, StanceFixture
 from evals.plan import REPO, Variant
-from parley.core.schema import Answer, Article, SourceSpan, Stance, content_hash
-from parley.service import Parley
+from evals.stance_run import StanceCells, StanceResult
+from parley.core.schema import Answer, Article, content_hash
 from parley.core.settings import Settings
+from parley.service import Parley
 from prompts import PromptTemplate
 
 ModelFactory = Callable[[Settings], BaseChatModel]
 SEEDS_DIR = REPO / "seeds"
-MAX_STATEMENTS = 6  # as the brief chain: the statements most about the topic
 # the code that turns a prompt into an answer / a stance: an edit to it makes a cell stale
 CHAIN_MODULES = {"qa": ("chains.qa", "chains.citations", "chains.guard", "vectorstore.retrieval"),
-                 "stance": ("chains.stance", "chains.guard")}
+                 "stance": ("chains.stance", "chains.stance_select", "chains.stance_cues",
+                            "chains.choice", "chains.guard", "parley.ledger.build",
+                            "parley.ledger.attrib", "parley.ledger.people", "parley.ledger.marks")}
 
 
 @dataclass
@@ -40,16 +42,6 @@ class QAResult:
     item: QAFixture
     answer: Answer
     cached: bool
-
-
-@dataclass
-class StanceResult:
-    variant: str
-    item: StanceFixture
-    stance: Stance | None  # None when the stance step could not run (see note)
-    statements: list[SourceSpan]
-    cached: bool
-    note: str | None = None
 
 
 @dataclass
@@ -177,7 +169,7 @@ def run_matrix(
                   {step: code_digest(step) for step in CHAIN_MODULES})
     cache = EvalCache(settings.data_dir / "eval_cache")
     models = _Models(model_factory or _default_factory)
-    statements = _Statements(base, articles)
+    statements = StanceCells(settings, articles, base.embedder.embed_documents)
     parleys: dict[str, Parley] = {}  # one per variant: its retriever's lexical index is reused
     total = len(variants) * (len(qa_items) + len(stance_items))
     bar = tqdm(total=total, desc="eval", unit="cell", file=sys.stderr, disable=not progress)
@@ -196,7 +188,7 @@ def run_matrix(
         bar.close()
         cache.close()
     if statements.unavailable:
-        run.notes.append(f"stance: claims ledger unavailable ({statements.unavailable}); "
+        run.notes.append(f"stance: actor registry unavailable ({statements.unavailable}); "
                          "stance items were not run")
     return run
 
@@ -238,71 +230,10 @@ def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parl
 
 
 def _stance_cell(run: EvalRun, v: Variant, vs: Settings, item: StanceFixture,
-                 statements: _Statements, cache: EvalCache, models: _Models) -> StanceResult:
-    name, spans, note = statements.get(item)
-    if name is None:
-        return StanceResult(v.name, item, None, [], cached=False, note=note)
-    key = cell_key({**_settings_key(run, v, vs, "stance"), "item": content_hash(item.model_dump_json()),
-                    "actor": name, "statements": [s.model_dump() for s in spans]})
-    hit = cache.get(key)
-    if hit is not None:
-        run.cache_hits += 1
-        return StanceResult(v.name, item, Stance.model_validate(hit["stance"]), spans, True, note)
-    from chains.stance import StanceChain
-
-    art = run.articles.get(item.source)
-    chain = StanceChain(models.get(vs), prompt=run.prompts[v.name]["stance"])
-    stance = chain.classify(name, item.topic, spans, source=item.source,
-                            date=art.meta.date if art else None)
-    cache.put(key, "stance", {"stance": stance.model_dump(mode="json"), "variant": v.name,
-                              "item": item.id})
-    run.cells_run += 1
-    return StanceResult(v.name, item, stance, spans, cached=False, note=note)
-
-
-class _Statements:
-    """Per (actor, article): the ledger's sentences for the actor, most on-topic first."""
-
-    def __init__(self, parley: Parley, articles: dict[str, Article]):
-        self.parley = parley
-        self.articles = articles
-        self.unavailable: str | None = None
-        self._quotes: dict[str, list[Any]] = {}
-        try:
-            from chains.brief import statements_for
-            from parley.actors.registry import ActorRegistry
-            from parley.ledger.build import extract_quotes
-
-            self._extract, self._statements_for = extract_quotes, statements_for
-            self.registry = ActorRegistry.load(parley.core.settings)
-        except Exception as e:  # the ledger is someone else's work in progress: say so, go on
-            self.unavailable = f"{type(e).__name__}: {e}".splitlines()[0][:160]
-
-    def get(self, item: StanceFixture) -> tuple[str | None, list[SourceSpan], str | None]:
-        """(registry name, statements, note); name None when the item cannot run."""
-        if self.unavailable:
-            return None, [], f"claims ledger unavailable: {self.unavailable}"
-        actor = self.registry.resolve(item.actor)
-        if actor is None:
-            return None, [], f"actor {item.actor!r} is not in the actor registry"
-        art = self.articles.get(item.source)
-        if art is None:
-            return None, [], f"{item.source} is not in the corpus"
-        if art.doc_id not in self._quotes:
-            self._quotes[art.doc_id] = self._extract(art, self.registry)
-        mine = [q for q in self._quotes[art.doc_id] if q.actor == actor.id]
-        spans = [SourceSpan(source=s.source, start=s.start, end=s.end, text=s.text)
-                 for s in self._statements_for(mine)]
-        return actor.name, self._on_topic(item.topic, spans), None
-
-    def _on_topic(self, topic: str, spans: list[SourceSpan]) -> list[SourceSpan]:
-        if len(spans) <= MAX_STATEMENTS:
-            return spans
-        import numpy as np
-
-        v = np.asarray(self.parley.embedder.embed_documents([topic] + [s.text for s in spans]),
-                       dtype=np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
-        rel = v[1:] @ v[0]
-        keep = sorted(sorted(range(len(spans)), key=lambda i: -rel[i])[:MAX_STATEMENTS])
-        return [spans[i] for i in keep]
+                 cells: StanceCells, cache: EvalCache, models: _Models) -> StanceResult:
+    result, ran = cells.cell(v.name, v.stance_policy(), run.prompts[v.name]["stance"],
+                             _settings_key(run, v, vs, "stance"), item, cache,
+                             lambda: models.get(vs))
+    run.cells_run += ran
+    run.cache_hits += result.cached
+    return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from evals.calibration import stance_calibration
 from evals.fixtures import from_schema_label
 from evals.metrics import (
     abstention_report,
@@ -92,6 +93,10 @@ def score_stance(r: StanceResult) -> dict[str, Any]:
         "rationale": r.stance.rationale if r.stance else r.note,
         "evidence": [e.text for e in r.stance.evidence] if r.stance else [],
         "statements": len(r.statements), "cached": r.cached, "note": r.note,
+        "probabilities": dict(r.stance.probabilities) if r.stance else {},
+        "statement_labels": [{"text": s.span.text, "label": s.label,
+                              "confidence": s.confidence, "offtopic": s.offtopic}
+                             for s in r.labelled],
     }
 
 
@@ -115,6 +120,7 @@ def aggregate_stance(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "accuracy_unambiguous": clear["accuracy"] if clear else None,
         "macro_f1_unambiguous": clear["macro_f1"] if clear else None,
         "report": full, "report_unambiguous": clear,
+        **stance_calibration(rows),
     }
 
 

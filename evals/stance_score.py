@@ -16,9 +16,12 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from tqdm import tqdm
 
+from chains.stance import StanceChain
+from evals.calibration import majority_baseline, reliability
 from evals.fixtures import StanceExample, from_schema_label, load_stance_csv
 from evals.metrics import StanceReport, stance_report
 from evals.plan import EvalError
+from parley.core.schema import SourceSpan
 
 ACTOR = "the author"
 DEFAULT_MAP = {"FAVOR": "open", "AGAINST": "opposed", "NONE": "none"}
@@ -41,17 +44,14 @@ def parse_map(text: str | None, default: Mapping[str, str]) -> dict[str, str]:
 def predict(examples: list[StanceExample], model: BaseChatModel, *,
             progress: bool = False) -> list[dict[str, Any]]:
     """Run the stance step on each example; rows with gold, raw prediction and rationale."""
-    from chains.stance import StanceChain
-    from parley.core.schema import SourceSpan
-
-    chain = StanceChain(model)
+    chain = StanceChain(model)  # one chain: the content-free prior is scored once per target
     rows = []
     for ex in tqdm(examples, desc="stance", unit="row", file=sys.stderr, disable=not progress):
         span = SourceSpan(source=ex.id, start=0, end=len(ex.text), text=ex.text)
         st = chain.classify(ACTOR, ex.target, [span] if ex.text.strip() else [], source=ex.id)
         rows.append({"id": ex.id, "target": ex.target, "text": ex.text, "gold": ex.label,
                      "raw": from_schema_label(st.label), "confidence": st.confidence,
-                     "rationale": st.rationale})
+                     "probabilities": dict(st.probabilities), "rationale": st.rationale})
     return rows
 
 
@@ -59,7 +59,22 @@ def score(rows: list[dict[str, Any]], pred_map: Mapping[str, str]) -> StanceRepo
     """Accuracy, macro-F1 and per-class scores after mapping predictions with pred_map."""
     for r in rows:
         r["pred"] = pred_map.get(r["raw"], r["raw"])
+        mapped: dict[str, float] = {}  # the distribution on the CSV's scale, for calibration
+        for k, v in r.get("probabilities", {}).items():
+            mapped[pred_map.get(k, k)] = mapped.get(pred_map.get(k, k), 0.0) + v
+        r["mapped_probabilities"] = mapped
     return stance_report([r["gold"] for r in rows], [r["pred"] for r in rows])
+
+
+def extras(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The majority-label baseline and the calibration of scored rows (after `score`)."""
+    out: dict[str, Any] = {"majority": majority_baseline([r["gold"] for r in rows])}
+    cal = [r for r in rows if r.get("mapped_probabilities")]
+    if cal:  # the confidence of what was predicted, on the CSV's scale
+        rep = reliability([r["mapped_probabilities"].get(r["pred"], 0.0) for r in cal],
+                          [r["pred"] == r["gold"] for r in cal])
+        out["calibration"] = rep.model_dump()
+    return out
 
 
 def score_csv(path: Path, text_col: str, target_col: str, label_col: str, model: BaseChatModel,
@@ -77,10 +92,18 @@ def score_csv(path: Path, text_col: str, target_col: str, label_col: str, model:
     return score(rows, pred_map if pred_map is not None else DEFAULT_PRED_MAP), rows
 
 
-def render(report: StanceReport) -> str:
-    """Accuracy, macro-F1, a per-class table and the confusion matrix as text."""
-    lines = [f"n={report.n}  accuracy={report.accuracy:.3f}  macro-F1={report.macro_f1:.3f}", "",
-             f"{'class':<14}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}"]
+def render(report: StanceReport, more: dict[str, Any] | None = None) -> str:
+    """Accuracy, macro-F1 (and the majority baseline, ECE), per-class table, confusion, as text."""
+    lines = [f"n={report.n}  accuracy={report.accuracy:.3f}  macro-F1={report.macro_f1:.3f}"]
+    if more and "majority" in more:
+        m = more["majority"]
+        lines.append(f"majority baseline (always {m['label']}): accuracy={m['accuracy']:.3f}  "
+                     f"macro-F1={m['macro_f1']:.3f}")
+    if more and "calibration" in more:
+        c = more["calibration"]
+        lines.append(f"calibration: ECE={c['ece']:.3f} over {c['n']} rows, mean confidence "
+                     f"{c['mean_confidence']:.3f}")
+    lines += ["", f"{'class':<14}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}"]
     for c in report.per_class:
         lines.append(f"{c.label:<14}{c.precision:>7.3f}{c.recall:>7.3f}{c.f1:>7.3f}{c.support:>9}")
     width = max(len(lb) for lb in report.labels) + 2

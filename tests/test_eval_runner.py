@@ -87,17 +87,43 @@ def test_metrics_recomputed_and_diff_finds_the_broken_variant(seeds_dir, tmp_pat
 
 
 def test_stance_cells_use_the_ledger_statements_and_skip_the_model_without_any(seeds_dir):
+    from choice_helpers import logprob_model
+
+    from chains.stance_select import select_statements
+    from parley.actors.registry import ActorRegistry
+    from parley.ledger.build import extract_quotes
+    from vectorstore.embeddings import FakeEmbeddings
+
+    def conditional(prompt: str) -> dict[str, float]:  # "B" over a flat content-free prior
+        return {k: 0.2 for k in "ABCDE"} if '"N/A"' in prompt else {"A": .1, "B": .6, "C": .1, "D": .1, "E": .1}
+
+    models = []
+
+    def factory(settings):
+        models.append(logprob_model(conditional))
+        return models[-1]
+
     items = select(load_stance(FIXTURES_DIR / "stance.yaml"), ids=["st-000-us-neg", "st-004-ukraine-neg"])
-    f = Factory(script={"Actor: United States": '{"label": "conditional", "evidence": [1]}'})
     run = run_matrix(fake_settings(), load_variants(["qa-default"]), [], items,
-                     corpus_dir=seeds_dir, model_factory=f)
+                     corpus_dir=seeds_dir, model_factory=factory)
     us, ua = run.stance
     assert any("stop attacking Ukrainian cities" in s.text for s in us.statements)
     assert us.stance.label == "conditional" and us.stance.evidence
+    assert 0 < us.stance.confidence < 1 and len(us.labelled) == len(us.statements)
     assert ua.statements == [] and ua.stance.label is None
-    assert f.calls == 1  # the actor without statements never reaches the model
+    # the actor without statements never reaches the model: one call per statement + the prior
+    assert len(models) == 1 and len(models[0].calls) == len(us.statements) + 1
+    # the eval reads exactly the statements the brief reads: the one shared selection
+    art = run.articles[us.item.source]
+    registry = ActorRegistry.load(fake_settings())
+    mine = [q for q in extract_quotes(art, registry) if q.actor == "united-states"]
+    assert us.statements == select_statements(mine, us.item.topic, FakeEmbeddings().embed_documents)[0]
     st = summarize(run)["variants"][0]["stance"]
     assert st["accuracy"] == 1.0 and st["report"]["confusion"]
+    assert st["ece_n"] == 1 and st["majority_accuracy"] == 0.5
+    again = run_matrix(fake_settings(), load_variants(["qa-default"]), [], items,
+                       corpus_dir=seeds_dir, model_factory=factory)
+    assert again.cache_hits == 2 and len(models) == 1 and again.stance[0].labelled == us.labelled
 
 
 def test_gate_passes_on_the_baseline_and_fails_on_a_regression(seeds_dir, tmp_path):

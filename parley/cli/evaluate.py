@@ -147,7 +147,14 @@ def _add_stance_score(sub: Any) -> None:
 def cmd_stance_score(args: argparse.Namespace, settings: Settings) -> int:
     """Run the stance step on each CSV row; print accuracy, macro-F1 and per-class scores."""
     from chains.models import make_chat_model
-    from evals.stance_score import DEFAULT_MAP, DEFAULT_PRED_MAP, parse_map, render, score_csv
+    from evals.stance_score import (
+        DEFAULT_MAP,
+        DEFAULT_PRED_MAP,
+        extras,
+        parse_map,
+        render,
+        score_csv,
+    )
 
     report, rows = score_csv(
         args.csv, args.text_col, args.target_col, args.label_col, make_chat_model(settings),
@@ -155,8 +162,10 @@ def cmd_stance_score(args: argparse.Namespace, settings: Settings) -> int:
         pred_map=parse_map(args.pred_map, DEFAULT_PRED_MAP), encoding=args.encoding,
         limit=args.limit, progress=not args.json,
     )
+    more = extras(rows)
     if args.json:
-        print(json.dumps({"report": report.model_dump(), "rows": rows}, indent=2, ensure_ascii=False))
+        print(json.dumps({"report": report.model_dump(), **more, "rows": rows}, indent=2,
+                         ensure_ascii=False))
     else:
-        print(render(report))
+        print(render(report, more))
     return 0
