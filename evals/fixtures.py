@@ -36,6 +36,9 @@ QA_TAGS = frozenset(
         "derived",  # the answer is inferred from the text, not stated in it
         "absent",  # plausible question the seeds cannot answer
         "boilerplate",  # web boilerplate near the answer could mislead retrieval
+        "who",  # asks who said/did something: the fact is a person's name
+        "multi-part",  # asks two or more things, one fact per part
+        "negation",  # the answer sentence has a negation/contrast a careless answer turns around
     }
 )
 STANCE_TAGS = frozenset({"ambiguous", "reported", "other-topic", "no-position"})
@@ -59,18 +62,21 @@ class QAFixture(_Strict):
     # indices into `facts` whose phrasings legitimately do not occur in the sources
     # (another spelling, or a value derived from the text); `notes` must say why
     variant_facts: list[int] = []
+    # claims a correct answer must not make (a negation or contrast turned around); each:
+    # phrasings of one wrong claim, matched like facts; none may occur in any seed
+    forbidden: list[list[str]] = []
     sources: list[str] = []  # expected source file names (for unanswerable items: the near-misses)
     answerable: bool = True
     tags: list[str] = []
     notes: str = Field(min_length=1)
 
-    @field_validator("facts")
+    @field_validator("facts", "forbidden")
     @classmethod
-    def _facts_nonempty(cls, facts: list[list[str]]) -> list[list[str]]:
-        for i, fact in enumerate(facts):
-            if not fact or any(not p.strip() for p in fact):
-                raise ValueError(f"fact {i} needs at least one non-empty phrasing")
-        return facts
+    def _phrasings_nonempty(cls, groups: list[list[str]]) -> list[list[str]]:
+        for i, group in enumerate(groups):
+            if not group or any(not p.strip() for p in group):
+                raise ValueError(f"entry {i} needs at least one non-empty phrasing")
+        return groups
 
     @field_validator("tags")
     @classmethod
@@ -86,6 +92,8 @@ class QAFixture(_Strict):
             raise ValueError("an answerable item needs facts and sources")
         if not self.answerable and self.facts:
             raise ValueError("an unanswerable item must not list facts")
+        if not self.answerable and self.forbidden:
+            raise ValueError("an unanswerable item must not list forbidden claims (abstention scores it)")
         bad = [i for i in self.variant_facts if not 0 <= i < len(self.facts)]
         if bad:
             raise ValueError(f"variant_facts {bad} out of range for {len(self.facts)} fact(s)")

@@ -22,6 +22,7 @@ from evals.metrics import (
     citation_precision,
     citation_recall,
     fact_recall,
+    forbidden_present,
     mean_defined,
     span_validity,
 )
@@ -53,6 +54,28 @@ def test_qa_set_has_the_required_mix(qa):
     assert tags.count("spelling-variant") >= 5 and tags.count("multi-doc") >= 3
     assert {"anonymous-source", "undated", "date", "numeric"} <= set(tags)
     assert all(len(it.sources) >= 2 for it in qa if "multi-doc" in it.tags)
+    # the kinds issue 10 (evidence-first answers) is about
+    assert tags.count("who") >= 5 and tags.count("multi-part") >= 5 and tags.count("absent") >= 15
+    assert all("multi-doc" in it.tags and len(it.facts) >= 2 for it in qa if "multi-part" in it.tags)
+    assert sum(bool(it.forbidden) for it in qa) >= 5
+    assert all(it.forbidden for it in qa if "negation" in it.tags)
+
+
+def test_forbidden_claims_occur_in_no_seed(qa, seed_texts):
+    """Quoting any seed verbatim never counts as a misreading: a forbidden claim is never in the text."""
+    for it in qa:
+        for source, text in seed_texts.items():
+            assert not forbidden_present(text, it.forbidden), f"{it.id}: a forbidden phrasing occurs in {source}"
+
+
+def test_the_misreading_of_issue_10_is_forbidden_and_its_correct_answer_is_not(qa):
+    item = next(it for it in qa if it.id == "qa-002-security-demands")
+    wrong = "Russia demanded NATO not expand further east and halt diplomatic efforts to avoid conflict [1]."
+    right = ("Russia demanded that NATO not expand further east [1], guarantees that Ukraine will never join "
+             "NATO and a withdrawal of NATO troops from Eastern Europe [2]. Washington did not respond, but "
+             "it also failed to halt diplomatic efforts to avoid conflict [1].")
+    assert forbidden_present(wrong, item.forbidden) and not forbidden_present(right, item.forbidden)
+    assert fact_recall(right, item.facts) == 1.0 and fact_recall(wrong, item.facts) == pytest.approx(1 / 3)
 
 
 def test_every_answerable_fact_occurs_literally_unless_marked_variant(qa, seed_texts):
@@ -182,6 +205,8 @@ items:
         (QA_OK.replace('facts: [["Sullivan"]]', "facts: []"), "item a1: an answerable item needs facts"),
         (QA_OK.replace("notes:", "answerable: false\n    notes:"), "must not list facts"),
         (QA_OK.replace("notes:", "variant_facts: [3]\n    notes:"), "variant_facts [3] out of range"),
+        (QA_OK.replace("notes:", "forbidden: [[' ']]\n    notes:"), "forbidden: entry 0 needs at least one non-empty"),
+        (QA_OK.replace('facts: [["Sullivan"]]', "answerable: false\n    forbidden: [[x]]"), "must not list forbidden"),
         (QA_OK.replace("notes:", "tags: [spelling-varient]\n    notes:"), "unknown tag(s) ['spelling-varient']"),
         (QA_OK.replace("items:", "corpus: seeds\nitems:"), "unknown top-level key(s) ['corpus']"),
         ("items: [a: b: c]", "invalid YAML"),

@@ -8,22 +8,20 @@ from evals.fixtures import QAFixture
 from evals.metrics import (
     abstention_accuracy,
     abstention_report,
-    accuracy,
     answer_sentences,
     boilerplate_leakage,
     citation_precision,
     citation_recall,
-    confusion_matrix,
     fact_recall,
     false_abstention_rate,
+    forbidden_present,
+    forbidden_rate,
     latency_summary,
-    macro_f1,
     mean_defined,
     mrr,
     percentile,
     recall_at_k,
     span_validity,
-    stance_report,
 )
 from evals.support import contains_phrase, support_score, supports
 from parley.core.schema import Answer, AnswerSentence, Chunk, Citation, Passage
@@ -190,6 +188,33 @@ def test_wrong_abstention_is_counted():
         abstention_report([])
 
 
+# ---------------------------------------------------------------- misreadings (forbidden claims)
+
+DEMAND = "Washington failed to respond to Russia's demand that NATO not expand further east, but it also failed to halt diplomatic efforts."
+TURNED = [["and halt diplomatic efforts", "halt to diplomatic efforts"]]
+
+
+def test_forbidden_claim_is_found_only_when_the_answer_makes_it():
+    wrong = "Russia demanded NATO not expand further east and halt diplomatic efforts to avoid conflict [1]."
+    assert forbidden_present(wrong, TURNED)
+    assert forbidden_present("Russia wants a halt to diplomatic efforts.", TURNED)
+    assert not forbidden_present(DEMAND, TURNED)  # quoting the sentence verbatim is not a misreading
+    assert not forbidden_present("Moscow wants a halt to diplomatic effortsless talk.", TURNED)  # whole words
+    assert not forbidden_present(wrong, [])
+
+
+def test_forbidden_rate_counts_only_items_with_forbidden_claims():
+    def item(forbidden):
+        return QAFixture(id="i", question="q", facts=[["x"]], forbidden=forbidden, sources=["a.txt"], notes="n")
+
+    wrong = answer("Russia demanded a halt to diplomatic efforts [1].", [])
+    right = answer(DEMAND, [])
+    quiet = answer("The articles do not say.", [], abstained=True)
+    pairs = [(wrong, item(TURNED)), (right, item(TURNED)), (quiet, item(TURNED)), (wrong, item([]))]
+    assert forbidden_rate(pairs) == pytest.approx(1 / 3)
+    assert forbidden_rate([(wrong, item([])), (right, _qa(False))]) is None
+
+
 # ---------------------------------------------------------------- retrieval
 
 
@@ -212,42 +237,6 @@ def test_recall_at_k_and_mrr_by_hand():
     assert mrr(ps, ["z"]) == 0.0
     with pytest.raises(ValueError):
         recall_at_k(ps, [], 5)
-
-
-# ---------------------------------------------------------------- stance
-
-
-GOLD = ["open", "open", "opposed", "conditional", "none", "opposed"]
-PRED = ["open", "opposed", "opposed", "open", None, "none"]
-
-
-def test_confusion_matrix_by_hand():
-    labels = ["open", "conditional", "opposed", "none"]
-    assert confusion_matrix(GOLD, PRED, labels) == [
-        [1, 0, 1, 0],
-        [1, 0, 0, 0],
-        [0, 0, 1, 1],
-        [0, 0, 0, 1],
-    ]
-    with pytest.raises(ValueError):
-        confusion_matrix(GOLD, PRED, ["open"])
-
-
-def test_accuracy_and_macro_f1_by_hand():
-    # open P=R=1/2, F1=1/2; conditional F1=0; opposed P=R=1/2; none P=1/2 R=1 F1=2/3
-    assert accuracy(GOLD, PRED) == 0.5
-    assert macro_f1(GOLD, PRED) == pytest.approx((0.5 + 0 + 0.5 + 2 / 3) / 4)
-    rep = stance_report(GOLD, PRED)
-    assert rep.labels == ["open", "conditional", "opposed", "none"]
-    by = {c.label: c for c in rep.per_class}
-    assert (by["none"].precision, by["none"].recall, by["none"].support) == (0.5, 1.0, 1)
-    assert by["conditional"].f1 == 0.0
-    # a class nobody predicted or labelled still counts when named explicitly
-    assert macro_f1(GOLD, PRED, ["open", "conditional", "opposed", "noncommittal", "none"]) == pytest.approx(
-        (0.5 + 0 + 0.5 + 0 + 2 / 3) / 5
-    )
-    with pytest.raises(ValueError):
-        accuracy(["open"], [])
 
 
 # ---------------------------------------------------------------- cost
