@@ -2,31 +2,21 @@
 
 The page is thin: the conversation lives in `st.session_state`, the work happens in
 `parley.service.Parley` (built by `parley.page.make_service`, which tests replace with fakes), and
-every piece of HTML comes from `parley.page`, which escapes article text.
+every piece of HTML comes from `parley.render.html`, which escapes article text:
+`unsafe_allow_html` is passed only for strings that module built.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
 
 from parley import page as ui
 from parley.core.errors import ParleyError
+from parley.render import html as view
 
 st.set_page_config(page_title="Parley · cited answers from the news", page_icon=":material/newspaper:", layout="wide")
-
-CSS = """
-<style>
-mark.parley-cite, mark.parley-near { background: #ffe98a; padding: 0 .15em; border-radius: .2em; }
-mark.parley-near { background: #e3ecf7; }
-.parley-context { font-size: .92rem; line-height: 1.6; color: inherit; opacity: .92; }
-sup.parley-ref { color: #1565c0; font-weight: 600; margin-left: .05em; }
-.parley-answer { font-size: 1.05rem; line-height: 1.65; margin-bottom: .75rem; }
-.parley-unsupported { color: #9e9e9e; font-size: .85rem; font-style: italic; }
-</style>
-"""
 
 
 @st.cache_resource(show_spinner="Opening the corpus…")
@@ -60,28 +50,26 @@ def sidebar(svc: Any, articles: dict[str, Any]) -> None:
 # --- chat ------------------------------------------------------------------------------------
 def show_citation(svc: Any, c: Any, articles: dict[str, Any]) -> None:
     """One numbered source: the quoted span highlighted inside its article."""
-    with st.expander(f"[{c.n}]  {ui.source_label(c.source, articles.get(c.source))}"):
-        st.markdown(ui.span_html(c, svc.article_text(c.source), n=c.n), unsafe_allow_html=True)
-        st.caption(f"{c.source} · characters {c.start}–{c.end}")
+    with st.expander(f"[{c.n}]  {view.md_label(view.source_label(c.source, articles.get(c.source)))}"):
+        st.markdown(view.span_html(c, svc.article_text(c.source), n=c.n), unsafe_allow_html=True)
+        st.caption(f"{view.md_label(c.source)} · characters {c.start}–{c.end}")
 
 
 def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
     """A finished answer: verified text, flagged leftovers, sources (or the nearest passages)."""
-    st.markdown(f'<div class="parley-answer">{ui.answer_html(answer)}</div>', unsafe_allow_html=True)
+    st.markdown(view.answer_html(answer), unsafe_allow_html=True)
     if answer.abstained:
         st.caption(f"Why no answer: {answer.abstain_reason}")
         if answer.passages:
             st.markdown("**Nearest passages**")
         for p in answer.passages[:3]:
-            with st.expander(ui.source_label(p.chunk.source, articles.get(p.chunk.source))):
-                st.markdown(ui.span_html(p.chunk.span, svc.article_text(p.chunk.source),
+            with st.expander(view.md_label(view.source_label(p.chunk.source, articles.get(p.chunk.source)))):
+                st.markdown(view.span_html(p.chunk.span, svc.article_text(p.chunk.source),
                                          css_class="parley-near"), unsafe_allow_html=True)
         return
     dropped = ui.unsupported_sentences(answer)
     if dropped:
-        items = " ".join(f"“{html.escape(s)}”" for s in dropped)
-        st.markdown(f'<div class="parley-unsupported">Not supported by the articles, so left '
-                    f"uncited: {items}</div>", unsafe_allow_html=True)
+        st.markdown(view.unsupported_html(dropped), unsafe_allow_html=True)
     st.markdown("**Sources**")
     for c in answer.citations:
         show_citation(svc, c, articles)
@@ -167,46 +155,44 @@ def show_brief(svc: Any, brief: Any, articles: dict[str, Any]) -> None:
     c.metric("Articles", f"{brief.coverage.articles} of {brief.coverage.total_articles}")
     d.metric("Outlets", brief.coverage.outlets)
     if brief.stance.rationale:
-        st.caption(brief.stance.rationale)
+        st.caption(view.md_label(brief.stance.rationale))
     st.markdown("#### Summary")
-    st.markdown("\n".join(f"- {ui.brief_line_html(x, numbers)}" for x in brief.summary),
-                unsafe_allow_html=True)
+    st.markdown(view.brief_lines_html(brief.summary, numbers), unsafe_allow_html=True)
     st.markdown("#### Stance over time")
     chart = ui.timeline_chart(brief)
     if chart is not None:
         st.altair_chart(chart, width="stretch")
     if brief.undated:
         st.markdown("Undated articles (not plotted): " + "; ".join(
-            f"*{e.title or e.source}* — {e.stance.label or 'no position'}" for e in brief.undated))
+            f"*{view.md_label(e.title or e.source)}* — {e.stance.label or 'no position'}"
+            for e in brief.undated))
     if brief.per_article:
         with st.expander(f"Stance in each of {len(brief.per_article)} articles"):
             st.dataframe(ui.stance_rows(brief.per_article, articles), hide_index=True,
                          width="stretch")
     if brief.claims:
         st.markdown("#### Claims")
-        st.markdown("\n".join(f"- {ui.brief_line_html(x, numbers)}" for x in brief.claims),
-                    unsafe_allow_html=True)
+        st.markdown(view.brief_lines_html(brief.claims, numbers), unsafe_allow_html=True)
     if brief.quotes:
         st.markdown("#### Quotes")
         for q in brief.quotes:
             who = q.speaker or "unnamed source"
             who += f", {q.speaker_title}" if q.speaker_title else ""
-            with st.expander(f"“{q.text[:90]}{'…' if len(q.text) > 90 else ''}” — {who} ({q.kind})"):
-                st.markdown(ui.span_html(q, svc.article_text(q.source)), unsafe_allow_html=True)
-                st.caption(ui.source_label(q.source, articles.get(q.source)))
+            label = f"“{q.text[:90]}{'…' if len(q.text) > 90 else ''}” — {who} ({q.kind})"
+            with st.expander(view.md_label(label)):
+                st.markdown(view.span_html(q, svc.article_text(q.source)), unsafe_allow_html=True)
+                st.caption(view.md_label(view.source_label(q.source, articles.get(q.source))))
     if brief.shifts:
         st.markdown("#### Shifts and contradictions")
         for s in brief.shifts:
-            before = ui.source_label(s.before, articles.get(s.before))
-            after = ui.source_label(s.after, articles.get(s.after))
-            st.markdown(f"- **{s.kind}**: {s.from_label} → {s.to_label} — {html.escape(s.note)}"
-                        f"  \n  <small>{html.escape(before)} → {html.escape(after)}</small>",
-                        unsafe_allow_html=True)
+            before = view.source_label(s.before, articles.get(s.before))
+            after = view.source_label(s.after, articles.get(s.after))
+            st.markdown(view.shift_html(s, before, after), unsafe_allow_html=True)
     if numbers:
         st.markdown("#### Sources")
         for n, span in numbers.values():
-            with st.expander(f"[{n}]  {ui.source_label(span.source, articles.get(span.source))}"):
-                st.markdown(ui.span_html(span, svc.article_text(span.source), n=n),
+            with st.expander(f"[{n}]  {view.md_label(view.source_label(span.source, articles.get(span.source)))}"):
+                st.markdown(view.span_html(span, svc.article_text(span.source), n=n),
                             unsafe_allow_html=True)
 
 
@@ -214,8 +200,7 @@ def briefs_tab(svc: Any, articles: dict[str, Any]) -> None:
     """Pick an actor (and optionally a topic) and read their position brief."""
     brief_fn, names_fn = getattr(svc, "brief", None), getattr(svc, "actor_names", None)
     if not callable(brief_fn) or not callable(names_fn):
-        st.info("Briefs are not available in this version of Parley (the service has no "
-                "`brief()` yet).")
+        st.info("Briefs are not available: this service offers no `brief()`.")
         return
     try:
         actors = names_fn()
@@ -259,7 +244,7 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
     if report is not None:
         st.success(report.summary())
         for f, reason in report.skipped:
-            st.warning(f"Skipped **{f}**: {reason}")
+            st.warning(f"Skipped **{view.md_label(f)}**: {view.md_label(reason)}")
     try:
         rows = ui.corpus_rows(list(articles.values()), svc.store.sources())
     except ParleyError as e:
@@ -268,9 +253,8 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
     st.markdown(f"#### {len(rows)} documents")
     for row in rows:
         cols = st.columns([6, 2.2, 1.2, 1.6], vertical_alignment="center")
-        cols[0].markdown(f"**{html.escape(row['title'])}**  \n<small>{row['doc_id']}</small>",
-                         unsafe_allow_html=True)
-        cols[1].write(row["date"] if row["outlet"] == "—" else f"{row['outlet']} · {row['date']}")
+        cols[0].markdown(view.corpus_row_html(row["title"], row["doc_id"]), unsafe_allow_html=True)
+        cols[1].markdown(view.md_label(row["date"] if row["outlet"] == "—" else f"{row['outlet']} · {row['date']}"))
         cols[2].write(f"{row['chunks']} chunks")
         if cols[3].button("Remove", key=f"rm_{row['doc_id']}", icon=":material/delete:"):
             try:
@@ -278,13 +262,13 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
             except ParleyError as e:
                 st.error(str(e))
             else:
-                st.toast(f"Removed {row['title']} ({gone} chunks)")
+                st.toast(f"Removed {view.md_label(row['title'])} ({gone} chunks)")
                 st.rerun()
 
 
 def main() -> None:
     """Lay out the page; any ParleyError becomes one readable line."""
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(view.PAGE_CSS, unsafe_allow_html=True)
     try:
         svc = get_service()
     except (ParleyError, ValueError) as e:  # ValueError: a bad PARLEY_* setting

@@ -1,96 +1,27 @@
-"""Pure rendering helpers for the chat page: highlighted spans, source labels, answers, uploads.
+"""The page's helpers that are not HTML: the service factory, uploads, history, table rows, charts.
 
-Nothing here imports Streamlit, so every piece is testable on its own; `app.py` only lays out
-what these functions return. All article text goes through `html.escape` before it is wrapped
-in markup: the articles are untrusted input.
+Nothing here imports Streamlit, so every piece is testable on its own. Every piece of HTML the
+page shows comes from `parley.render.html`, which escapes article text; nothing here builds markup.
 """
 
 from __future__ import annotations
 
-import html
-import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from parley.core.schema import Answer, Article, SourceSpan
+from parley.render.html import span_key
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm"]
-_MARKER = re.compile(r"\[(\d+)\]")
-_BLANKS = re.compile(r"\n\s*\n\s*")
 
 
 def make_service() -> Any:
     """Build the service the page uses (tests replace this function with one returning fakes)."""
-    from parley.service import Parley
     from parley.core.settings import get_settings
+    from parley.service import Parley
 
     return Parley(get_settings())
-
-
-# --- spans ---------------------------------------------------------------------------------
-def _escape_block(text: str) -> str:
-    """Escape article text for HTML, keeping paragraph breaks readable."""
-    text = _BLANKS.sub("\n\n", text)
-    return html.escape(text).replace("\n\n", "<br><br>").replace("\n", " ")
-
-
-def context_window(text: str, start: int, end: int, window: int = 400) -> tuple[int, int]:
-    """About `window` characters around [start, end), widened to whole words."""
-    half = max(0, window - (end - start)) // 2
-    a, b = max(0, start - half), min(len(text), end + half)
-    while a > 0 and not text[a - 1].isspace():  # don't cut a word in half
-        a -= 1
-    while b < len(text) and not text[b].isspace():
-        b += 1
-    return a, b
-
-
-def highlight_html(
-    text: str, start: int, end: int, *, n: int | None = None, window: int = 400,
-    css_class: str = "parley-cite",
-) -> str:
-    """The span [start, end) of `text` inside its surrounding text, as escaped HTML with <mark>."""
-    a, b = context_window(text, start, end, window)
-    data_n = f' data-n="{n}"' if n is not None else ""
-    return (
-        '<div class="parley-context">'
-        + ("… " if a > 0 else "")
-        + _escape_block(text[a:start])
-        + f'<mark class="{css_class}"{data_n}>{html.escape(text[start:end])}</mark>'
-        + _escape_block(text[end:b])
-        + (" …" if b < len(text) else "")
-        + "</div>"
-    )
-
-
-def span_html(span: SourceSpan, article_text: str | None, *, n: int | None = None,
-              css_class: str = "parley-cite") -> str:
-    """Highlight a span inside its article; fall back to the bare quote when the text is gone."""
-    if article_text is not None and span.matches(article_text):
-        return highlight_html(article_text, span.start, span.end, n=n, css_class=css_class)
-    data_n = f' data-n="{n}"' if n is not None else ""
-    return (f'<div class="parley-context"><mark class="{css_class}"{data_n}>'
-            f"{html.escape(span.text)}</mark><br><em>(article text unavailable)</em></div>")
-
-
-# --- labels --------------------------------------------------------------------------------
-def source_label(source: str, article: Article | None) -> str:
-    """'Title · Outlet · 2022-03-17' for a source (file name when the title is unknown)."""
-    meta = article.meta if article is not None else None
-    title = (meta.title if meta and meta.title else source).strip()
-    if len(title) > 90:
-        title = title[:87].rstrip() + "…"
-    outlet = meta.outlet if meta and meta.outlet else None
-    date = meta.date.isoformat() if meta and meta.date else "undated"
-    return " · ".join(p for p in (title, outlet, date) if p)
-
-
-def answer_html(answer: Answer) -> str:
-    """The verified answer text, escaped, with [n] markers as superscript references."""
-    body = html.escape(answer.answer)
-    return _MARKER.sub(r'<sup class="parley-ref">[\1]</sup>', body)
 
 
 def unsupported_sentences(answer: Answer) -> list[str]:
@@ -128,39 +59,56 @@ class Upload(Protocol):
     def getvalue(self) -> bytes: ...
 
 
-def save_uploads(uploads: Iterable[Upload], folder: Path) -> list[Path]:
-    """Write uploaded files into `folder` under their own (sanitised) names."""
+def upload_name(name: str) -> str | None:
+    """The file name part of an uploaded name, or None when there is none ("..", "/", "")."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()  # no directories from the browser
+    return None if base in ("", ".", "..") else base
+
+
+def save_uploads(uploads: Iterable[Upload], folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Write uploads into `folder` under their own file names; (saved paths, (name, reason) refused)."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths, refused = [], []
     for up in uploads:
-        name = Path(up.name).name.strip() or "upload.txt"  # no directories from the browser
+        name = upload_name(up.name)
+        if name is None:
+            refused.append((up.name, f"{up.name!r} is not a file name; rename the file and upload it again"))
+            continue
         path = folder / name
         path.write_bytes(up.getvalue())
         paths.append(path)
-    return paths
+    return paths, refused
 
 
 def ingest_uploads(
     service: Any, uploads: Sequence[Upload],
     on_progress: Callable[[float, str], None] | None = None,
 ) -> Any:
-    """Save uploads to a temp dir and ingest them one by one; returns the merged IngestReport."""
+    """Ingest uploads one by one from `<data_dir>/uploads` (a fixed place, so re-uploading a file
+    updates its document), deleting each copy afterwards; returns the merged IngestReport."""
     from vectorstore.ingest import IngestReport
 
-    total = IngestReport()
-    with tempfile.TemporaryDirectory(prefix="parley-upload-") as tmp:
-        paths = save_uploads(uploads, Path(tmp))
+    total = IngestReport(files=0)
+    folder = Path(service.settings.data_dir) / "uploads"
+    paths, refused = save_uploads(uploads, folder)
+    total.files += len(refused)
+    total.skipped.extend(refused)
+    try:
         for i, path in enumerate(paths):
             if on_progress:
                 on_progress(i / max(1, len(paths)), f"Reading {path.name}")
             rep = service.ingest([path], progress=False)
             for field in ("files", "added", "unchanged", "replaced", "chunks"):
                 setattr(total, field, getattr(total, field) + getattr(rep, field))
-            # report the name the user uploaded, not the temp path
-            total.skipped.extend((Path(f).name, reason.replace(tmp + "/", ""))
+            # report the name the user uploaded, not the folder it passed through
+            total.skipped.extend((Path(f).name, reason.replace(f"{folder}/", ""))
                                  for f, reason in rep.skipped)
-        if on_progress:
-            on_progress(1.0, "Done")
+            path.unlink(missing_ok=True)
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+    if on_progress:
+        on_progress(1.0, "Done")
     return total
 
 
@@ -183,11 +131,6 @@ STANCE_ORDER = ["open", "conditional", "noncommittal", "opposed"]
 STANCE_COLOURS = ["#2e7d32", "#f9a825", "#78909c", "#c62828"]
 
 
-def span_key(span: SourceSpan) -> tuple[str, int, int]:
-    """The identity of a span: (source, start, end)."""
-    return (span.source, span.start, span.end)
-
-
 def brief_citations(brief: Any) -> dict[tuple[str, int, int], tuple[int, SourceSpan]]:
     """Number every span the brief's summary and claims cite, in order of first use."""
     out: dict[tuple[str, int, int], tuple[int, SourceSpan]] = {}
@@ -195,13 +138,6 @@ def brief_citations(brief: Any) -> dict[tuple[str, int, int], tuple[int, SourceS
         for span in line.citations:
             out.setdefault(span_key(span), (len(out) + 1, span))
     return out
-
-
-def brief_line_html(line: Any, numbers: dict[tuple[str, int, int], tuple[int, SourceSpan]]) -> str:
-    """A brief line, escaped, followed by the numbers of the spans it cites."""
-    refs = "".join(f'<sup class="parley-ref">[{numbers[span_key(s)][0]}]</sup>'
-                   for s in line.citations if span_key(s) in numbers)
-    return html.escape(line.text) + refs
 
 
 def timeline_rows(brief: Any) -> list[dict]:

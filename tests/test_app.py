@@ -29,6 +29,7 @@ from parley.core.schema import (
 )
 from parley.service import Parley
 from parley.core.settings import Settings
+from parley.render import html as view
 from tests.qa_helpers import fake_model
 from vectorstore.embeddings import FakeEmbeddings
 
@@ -305,10 +306,10 @@ def test_highlight_escapes_article_text_and_marks_exact_span():
     text = "Intro words here. <script>alert(1)</script> He said “talks & more”. Tail text follows."
     start = text.index("He said")
     end = text.index(". Tail")
-    out = ui.highlight_html(text, start, end, n=3, window=60)
+    out = view.highlight_html(text, start, end, n=3, window=60)
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert dict(MARK.findall(out)) == {"3": html.escape(text[start:end])}
-    a, b = ui.context_window(text, start, end, window=60)
+    a, b = view.context_window(text, start, end, window=60)
     assert a <= start and b >= end and (a == 0 or text[a - 1].isspace())
 
 
@@ -317,8 +318,8 @@ def test_source_label_says_undated_without_a_date(seeds_dir):
 
     art = Article(doc_id="x.txt", path="x.txt", kind="txt", text="t", content_hash="h",
                   meta=ArticleMeta(title="Talks unlikely", outlet="RT"))
-    assert ui.source_label("x.txt", art) == "Talks unlikely · RT · undated"
-    assert ui.source_label("y.txt", None) == "y.txt · undated"
+    assert view.source_label("x.txt", art) == "Talks unlikely · RT · undated"
+    assert view.source_label("y.txt", None) == "y.txt · undated"
 
 
 def test_timeline_plots_only_dated_articles(seed_texts):
