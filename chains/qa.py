@@ -1,288 +1,276 @@
-"""The cited-answer chain: condense → retrieve → format → prompt → stream → attach/verify citations.
+"""The Q&A chain, a LangChain Runnable: condense → retrieve → evidence → (model chooses | writes).
 
-Every piece it needs comes in as an argument (chat model, retriever, optional embedder and
-article-text resolver), so the CLI, the page, the evals and the tests all drive the same chain.
+Evidence first: the retrieved passages' own sentences that answer the question are picked
+without a model and streamed as an event at once. Then, in `evidence` mode (the default), the
+model only *chooses*: it reranks the candidate sentences and says whether they answer at all
+(`chains.evidence_choice`); a one-line answer is written and shown only when it checks out
+against the evidence (`chains.answer_check`). In `synthesis` mode the model writes prose and
+Parley attaches and verifies its citations (`chains.synthesis`). Every abstain rule and
+threshold lives in `chains.abstain`.
+
+`invoke` returns an `Answer`; `stream` yields `QAEvent`s (passages, evidence, tokens, answer);
+`batch` and `astream_events` work as for any Runnable, and every step (retriever, choices,
+model) runs as a child of the chain's run, so callbacks and tracing see it.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from langchain_core.documents import Document
+from langchain_core.callbacks import CallbackManagerForChainRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import patch_config
 from pydantic import BaseModel
 
-from chains.citations import (
-    CachedEmbed,
-    CitationPolicy,
-    EmbedFn,
-    attach_citations,
-    candidates,
-    verify_passages,
-)
-from chains.guard import escape_delimiters, mask_injections
-from parley.core.schema import Answer, Chunk, Passage, Timings
-from parley.text.words import content_tokens, in_pool
+from chains.abstain import AnswerPolicy, Decision, check_answerable, check_entities, check_retrieval
+from chains.answer_check import check_line, line_citations
+from chains.citations import CachedEmbed, EmbedFn, verify_passages, with_markers
+from chains.evidence import Scored, passages_from_documents, pick, select_evidence
+from chains.evidence_choice import YES, EvidenceChooser, numbered
+from chains.synthesis import check_prose, focus_sentences, format_documents
+from parley.core.schema import Answer, AnswerSentence, Citation, Passage, Timings
 from prompts import PromptTemplate, load_prompt
 
-NOT_FOUND = re.compile(
-    r"NOT IN (?:THE )?ARTICLES|(?:documents|articles|passages|context)\s+(?:do(?:es)? not|don't|doesn't)\s+"
-    r"(?:contain|say|mention|provide|include|specify)|\bno (?:information|mention)\b|"
-    r"\b(?:cannot|can't|unable to) (?:answer|determine|find)\b",
-    re.IGNORECASE,
-)
-# words that carry no topic in a question (for the retrieval-support check)
-_QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does",
-                   "do", "say", "said", "tell", "told", "according", "article", "articles"}
+AnswerMode = Literal["evidence", "synthesis"]
+LINE_MAX_TOKENS = 48
 
 
-def _topic_tokens(question: str) -> list[str]:
-    """The question's content words that carry its topic (no who/what/say…)."""
-    return [t for t in content_tokens(question) if t not in _QUESTION_WORDS]
+class QAInput(BaseModel):
+    """A question and the conversation before it (role, text)."""
+
+    question: str
+    history: list[tuple[str, str]] = []
 
 
 class QAEvent(BaseModel):
-    """One step of a streamed answer: passages found, a token, or the final answer."""
+    """One step of a streamed answer: passages, evidence (before any model call), token, answer."""
 
-    type: Literal["passages", "token", "answer"]
+    type: Literal["passages", "evidence", "token", "answer"]
     text: str | None = None
     passages: list[Passage] | None = None
+    evidence: list[Citation] | None = None
+    seconds: float | None = None  # since the question came in
     answer: Answer | None = None
 
 
-def passages_from_documents(docs: Sequence[Document]) -> list[Passage]:
-    """Convert retriever Documents (chunk fields in metadata) into typed passages."""
-    out = []
-    for rank, d in enumerate(docs, 1):
-        md = d.metadata
-        chunk = Chunk(
-            id=str(md.get("id") or md.get("chunk_id") or f"{md['source']}:{md['start']}"),
-            source=md["source"], start=int(md["start"]), end=int(md["end"]), text=d.page_content,
-            index=int(md.get("index", 0)), doc_hash=str(md.get("doc_hash", "")),
-            title=md.get("title") or None, outlet=md.get("outlet") or None,
-            date=md.get("date") or None,
-        )
-        out.append(Passage(chunk=chunk, rank=rank, score=float(md.get("score", 0.0)),
-                           dense_score=md.get("dense_score"), bm25_score=md.get("bm25_score")))
-    return out
+def _as_input(value: Any) -> QAInput:
+    if isinstance(value, QAInput):
+        return value
+    if isinstance(value, str):
+        return QAInput(question=value)
+    return QAInput.model_validate(value)
 
 
-def focus_sentences(question: str, passages: Sequence[Passage], embed: EmbedFn | None,
-                    max_sentences: int = 8) -> dict[int, list[tuple[int, int]]]:
-    """The sentences of the passages most relevant to the question, per passage id.
-
-    Small models read prompts slowly and lose the answer in long ones: showing the best few
-    sentences (in article order) keeps the prompt short and the answer on topic.
-    """
-    cands = candidates(passages)
-    if len(cands) <= max_sentences:
-        picked = cands
-    else:
-        q = _topic_tokens(question)
-        lex = [sum(1 for t in q if in_pool(t, c.toks)) / (len(q) or 1) for c in cands]
-        scores = lex
-        if embed is not None:
-            import numpy as np
-
-            v = np.asarray(embed([question] + [c.text for c in cands]), dtype=np.float32)
-            v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
-            scores = [0.5 * a + 0.5 * float(b) for a, b in zip(lex, v[1:] @ v[0], strict=True)]
-        order = sorted(range(len(cands)), key=lambda i: -scores[i])[:max_sentences]
-        picked = [cands[i] for i in sorted(order)]
-    out: dict[int, list[tuple[int, int]]] = {}
-    for c in picked:
-        out.setdefault(c.pid, []).append((c.start - c.passage.chunk.start, c.end - c.passage.chunk.start))
-    return out
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
-def format_documents(passages: Sequence[Passage], max_chars: int = 900,
-                     focus: dict[int, list[tuple[int, int]]] | None = None) -> str:
-    """Passages with explicit ids for the prompt; article text masked and delimited as data."""
-    parts = []
-    for i, p in enumerate(passages, 1):
-        c = p.chunk
-        if focus is not None:
-            if i not in focus:
-                continue
-            text = " … ".join(c.text[a:b] for a, b in focus[i])
-        else:
-            text = c.text
-        text = escape_delimiters(mask_injections(text))[:max_chars]
-        meta = " ".join(f'{k}="{v}"' for k, v in (("source", c.source), ("date", c.date)) if v)
-        parts.append(f"<document id={i} {meta}>\n{text}\n</document>")
-    return "\n".join(parts)
+class QAChain(Runnable[Any, Answer]):
+    """Ask the corpus a question; get the articles' own sentences, chosen and checked."""
 
+    name = "parley_qa"
 
-def retrieval_support(question: str, passages: Sequence[Passage]) -> float:
-    """Share of the question's topic words that occur (or nearly occur) in the passages."""
-    return question_coverage(question, [p.chunk.text for p in passages])
-
-
-def question_coverage(question: str, texts: Sequence[str]) -> float:
-    """Share of the question's topic words present in the given texts (fuzzy for names)."""
-    q = _topic_tokens(question)
-    if not q:
-        return 1.0
-    pool = {t for text in texts for t in content_tokens(text)}
-    return sum(1 for t in q if in_pool(t, pool)) / len(q)
-
-
-# verbs that carry no information of their own in an answer ("X spoke with …")
-_GENERIC = {"spoke", "speak", "talk", "held", "hold", "met", "meet", "made", "make", "took", "take",
-            "gave", "give", "went", "go", "came", "come", "reported", "report", "describ", "called"}
-
-
-def restates_question(question: str, answer: str) -> bool:
-    """True when the answer adds no content word beyond the question (it answers nothing)."""
-    q = set(content_tokens(question))
-    new = {t for t in content_tokens(answer) if t not in q and t not in _GENERIC}
-    return not new
-
-
-def _history_text(history: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(f"{role}: {text}" for role, text in history[-6:])
-
-
-class QAChain:
-    """Ask questions of the corpus; get answers whose every sentence cites its exact span."""
-
-    def __init__(
-        self,
-        model: BaseChatModel,
-        retriever: BaseRetriever,
-        *,
-        prompt: PromptTemplate | str = "qa",
-        condense_prompt: PromptTemplate | str = "condense",
-        embed: EmbedFn | None = None,
-        resolve_text: Callable[[str], str | None] | None = None,
-        k: int = 4,
-        policy: CitationPolicy | None = None,
-        min_retrieval_support: float = 0.34,
-        max_sentences: int = 8,
-        min_answer_coverage: float = 0.5,
-        model_name: str = "",
-    ):
-        self.max_sentences = max_sentences
-        self.min_answer_coverage = min_answer_coverage
-        self.model = model
-        self.retriever = retriever
+    def __init__(self, model: BaseChatModel, retriever: BaseRetriever, *,
+                 mode: AnswerMode = "evidence", prompt: PromptTemplate | str = "qa",
+                 condense_prompt: PromptTemplate | str = "condense",
+                 line_prompt: PromptTemplate | str | None = "qa_line",
+                 chooser: EvidenceChooser | None = None, embed: EmbedFn | None = None,
+                 resolve_text: Callable[[str], str | None] | None = None, k: int = 4,
+                 policy: AnswerPolicy | None = None, max_sentences: int = 8, model_name: str = ""):
+        self.model, self.retriever, self.mode, self.k = model, retriever, mode, k
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
         self.condense = load_prompt(condense_prompt) if isinstance(condense_prompt, str) else condense_prompt
-        self.embed = embed
-        self.resolve_text = resolve_text
-        self.k = k
-        self.policy = policy or CitationPolicy()
-        self.min_retrieval_support = min_retrieval_support
+        self.line_prompt = load_prompt(line_prompt) if isinstance(line_prompt, str) else line_prompt
+        self.chooser = chooser or EvidenceChooser(model)
+        self.embed, self.resolve_text = embed, resolve_text
+        self.policy = policy or AnswerPolicy()
+        self.max_sentences = max_sentences
         self.model_name = model_name or getattr(model, "model_name", "") or type(model).__name__
-        self._generate = RunnableLambda(self._messages) | model | StrOutputParser()
+        self._retrieve = RunnableLambda(self._retrieve_fn, name="retrieve")
+        self._evidence = RunnableLambda(self._evidence_fn, name="evidence")
+        self._prose = (RunnableLambda(self._prose_messages, name="prose_prompt") | model
+                       | StrOutputParser())
 
-    def _messages(self, values: dict) -> list[BaseMessage]:
+    # --- steps ----------------------------------------------------------------------------
+    def _prose_messages(self, values: dict) -> list:
         system, user = self.prompt.render(**values)
-        self.last_messages = [SystemMessage(system), HumanMessage(user)]  # for benchmarks/debugging
+        self.last_messages = [SystemMessage(system), HumanMessage(user)]  # for benchmarks
         return self.last_messages
 
-    def standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+    def standalone(self, question: str, history: Sequence[tuple[str, str]],
+                   config: RunnableConfig | None = None) -> str:
         """Rewrite a follow-up into a standalone question (no-op without history)."""
         if not history:
             return question
-        system, user = self.condense.render(history=_history_text(history), question=question)
-        out = self.model.invoke([SystemMessage(system), HumanMessage(user)])
-        text = (out.content if isinstance(out, AIMessage) else str(out)).strip().splitlines()
-        rewritten = text[0].strip() if text else ""
+        text = "\n".join(f"{role}: {t}" for role, t in history[-6:])
+        system, user = self.condense.render(history=text, question=question)
+        out = self.model.invoke([SystemMessage(system), HumanMessage(user)], config)
+        lines = (out.content if isinstance(out, AIMessage) else str(out)).strip().splitlines()
+        rewritten = lines[0].strip() if lines else ""
         # a small model sometimes answers instead of rewriting: keep the original then
         if not rewritten or len(rewritten) > 3 * len(question) + 80:
             last_user = next((t for r, t in reversed(history) if r == "user"), "")
             return f"{last_user} {question}".strip()
         return rewritten
 
-    def retrieve(self, query: str) -> list[Passage]:
-        """Top-k passages, dropping any whose span no longer matches the stored article."""
-        search = getattr(self.retriever, "search", None)
-        passages = search(query, self.k) if callable(search) else passages_from_documents(
-            self.retriever.invoke(query)
-        )[: self.k]
+    def _retrieve_fn(self, query: str, config: RunnableConfig) -> list[Passage]:
+        """Top-k passages via the retriever interface, minus any whose span went stale."""
+        passages = passages_from_documents(self.retriever.invoke(query, config))[: self.k]
         if self.resolve_text is not None:
             passages = verify_passages(passages, self.resolve_text)
         return passages
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[QAEvent]:
-        """Yield passages, then answer tokens as they arrive, then the verified Answer."""
-        t0 = time.perf_counter()
-        timings = Timings()
-        standalone = self.standalone(question, history)
-        passages = self.retrieve(standalone)
-        timings.retrieve_s = time.perf_counter() - t0
-        yield QAEvent(type="passages", passages=passages)
+    def _evidence_fn(self, values: dict) -> tuple[list[Scored], list[Citation]]:
+        return select_evidence(values["question"], values["passages"], values["embed"],
+                               self.policy.evidence)
 
-        def finish(answer: Answer) -> QAEvent:
-            timings.total_s = time.perf_counter() - t0
-            answer.timings = timings
-            return QAEvent(type="answer", answer=answer)
-
-        base = dict(question=question, standalone_question=standalone if history else None,
-                    passages=passages, model=self.model_name)
-        if not passages or retrieval_support(standalone, passages) < self.min_retrieval_support:
-            yield finish(self._abstain(base, "retrieval found nothing on this question"))
-            return
-
-        t1 = time.perf_counter()
-        embed = CachedEmbed(self.embed) if self.embed is not None else None
-        focus = focus_sentences(standalone, passages, embed, self.max_sentences)
-        documents = format_documents(passages, focus=focus)
-        pieces: list[str] = []
-        for tok in self._generate.stream({"documents": documents, "question": standalone}):
-            if timings.first_token_s is None:
-                timings.first_token_s = time.perf_counter() - t0
-            pieces.append(tok)
-            yield QAEvent(type="token", text=tok)
-        raw = "".join(pieces).strip()
-        timings.generate_s = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        if not raw or NOT_FOUND.search(raw):
-            timings.cite_s = time.perf_counter() - t2
-            yield finish(self._abstain(base, "the model found no answer in the passages"))
-            return
-        attached = attach_citations(raw, passages, embed=embed, policy=self.policy)
-        timings.cite_s = time.perf_counter() - t2
-        if not attached.citations:
-            yield finish(self._abstain(base, "no sentence of the model's answer is supported by the passages",
-                                       sentences=attached.sentences))
-            return
-        if restates_question(standalone, " ".join(x.text for x in attached.sentences if x.supported)):
-            yield finish(self._abstain(base, "the model's answer only restates the question",
-                                       sentences=attached.sentences))
-            return
-        # a true, well-cited sentence that does not address the question is not an answer
-        coverage = question_coverage(standalone, [c.text for c in attached.citations])
-        if coverage < self.min_answer_coverage:
-            yield finish(self._abstain(
-                base, f"the cited passages do not address the question (coverage {coverage:.2f})",
-                sentences=attached.sentences))
-            return
-        yield finish(Answer(**base, answer=attached.answer, sentences=attached.sentences,
-                            citations=attached.citations))
-
-    def invoke(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+    # --- the Runnable interface -------------------------------------------------------------
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         """Run the chain to completion and return the structured answer."""
         final = None
-        for ev in self.stream(question, history):
+        for ev in self.stream(input, config, **kwargs):
             if ev.type == "answer":
                 final = ev.answer
         assert final is not None
         return final
 
+    def stream(self, input: Any, config: RunnableConfig | None = None,
+               **kwargs: Any) -> Iterator[QAEvent]:  # type: ignore[override]
+        """Yield passages, evidence (before any model call), tokens, then the Answer."""
+        yield from self._transform_stream_with_config(iter([input]), self._run, config, **kwargs)
+
+    def _run(self, inputs: Iterator[Any], run_manager: CallbackManagerForChainRun,
+             config: RunnableConfig) -> Iterator[QAEvent]:
+        inp = _as_input(next(iter(inputs)))
+        child = patch_config(config, callbacks=run_manager.get_child())
+        t0 = time.perf_counter()
+        timings = Timings()
+        question = self.standalone(inp.question, inp.history, child)
+        passages = self._retrieve.invoke(question, child)
+        timings.retrieve_s = time.perf_counter() - t0
+        yield QAEvent(type="passages", passages=passages, seconds=timings.retrieve_s)
+        base = dict(question=inp.question, passages=passages, model=self.model_name, mode=self.mode,
+                    standalone_question=question if inp.history else None)
+
+        def finish(answer: Answer) -> QAEvent:
+            timings.total_s = time.perf_counter() - t0
+            answer.timings = timings
+            return QAEvent(type="answer", answer=answer, seconds=timings.total_s)
+
+        texts = [p.chunk.text for p in passages]
+        decision = check_retrieval(question, texts, self.policy.abstain)
+        if decision.abstain:
+            yield finish(self._abstain(base, decision))
+            return
+        embed = CachedEmbed(self.embed) if self.embed is not None else None
+        ranked, evidence = self._evidence.invoke(
+            {"question": question, "passages": passages, "embed": embed}, child)
+        timings.evidence_s = time.perf_counter() - t0
+        yield QAEvent(type="evidence", evidence=evidence, seconds=timings.evidence_s)
+        base["evidence"] = evidence
+        decision = check_entities(question, [c.text for c in evidence], texts, self.policy.abstain)
+        if decision.abstain:
+            yield finish(self._abstain(base, decision))
+            return
+        if self.mode == "evidence":
+            yield from self._choose_and_answer(question, ranked, passages, embed, base, timings,
+                                               finish, child, t0)
+        else:
+            yield from self._synthesise(question, passages, embed, base, timings, finish, child, t0)
+
+    # --- evidence mode ----------------------------------------------------------------------
+    def _choose_and_answer(self, question: str, ranked: list[Scored], passages: list[Passage],
+                           embed: EmbedFn | None, base: dict, timings: Timings, finish: Callable,
+                           config: RunnableConfig, t0: float) -> Iterator[QAEvent]:
+        t1 = time.perf_counter()
+        top = ranked[: self.policy.evidence.rerank_candidates]
+        first: list[Scored] = []
+        choice = self.chooser.rerank(question, [s.cand.text for s in top], config)
+        if choice is not None:
+            first = [top[int(choice.best) - 1]]
+        evidence = pick(ranked, question, passages, embed, self.policy.evidence, first=first)
+        base["evidence"] = evidence
+        p_yes = None
+        if self.policy.abstain.use_answerability:
+            p_yes = self.chooser.answerable(question, [c.text for c in evidence], config).p(YES)
+            base["answerability"] = round(p_yes, 4)
+        timings.choose_s = time.perf_counter() - t1
+        decision = check_answerable(p_yes, self.policy.abstain)
+        if decision.abstain:
+            yield finish(self._abstain(base, decision))
+            return
+        line, why = None, None
+        if self.line_prompt is not None:
+            t2 = time.perf_counter()
+            pieces = []
+            values = {"question": question, "sentences": numbered([c.text for c in evidence])}
+            writer = self.line_prompt.chat_prompt() | self.model.bind(max_tokens=LINE_MAX_TOKENS)
+            for tok in (writer | StrOutputParser()).stream(values, config):
+                if timings.first_token_s is None:
+                    timings.first_token_s = time.perf_counter() - t0
+                pieces.append(tok)
+                yield QAEvent(type="token", text=tok)
+            timings.generate_s = time.perf_counter() - t2
+            raw = _flat(("".join(pieces).strip().split("\n") or [""])[0])
+            why = check_line(raw, [c.text for c in evidence], question)
+            line = raw if why is None else None
+        sentences, parts = [], []
+        if line:
+            ns = line_citations(line, evidence)
+            sentences.append(AnswerSentence(text=line, citations=ns))
+            parts.append(with_markers(line, ns))
+        for c in evidence:
+            sentences.append(AnswerSentence(text=_flat(c.text), citations=[c.n]))
+            parts.append(with_markers(_flat(c.text), [c.n]))
+        yield finish(Answer(**base, answer=" ".join(parts), sentences=sentences, citations=evidence,
+                            line=line, line_check=why))
+
+    # --- synthesis mode ---------------------------------------------------------------------
+    def _synthesise(self, question: str, passages: list[Passage], embed: EmbedFn | None,
+                    base: dict, timings: Timings, finish: Callable, config: RunnableConfig,
+                    t0: float) -> Iterator[QAEvent]:
+        if self.policy.abstain.use_answerability:
+            t1 = time.perf_counter()
+            p_yes = self.chooser.answerable(question, [c.text for c in base["evidence"]], config).p(YES)
+            base["answerability"] = round(p_yes, 4)
+            timings.choose_s = time.perf_counter() - t1
+            decision = check_answerable(p_yes, self.policy.abstain)
+            if decision.abstain:
+                yield finish(self._abstain(base, decision))
+                return
+        t1 = time.perf_counter()
+        focus = focus_sentences(question, passages, embed, self.max_sentences,
+                                self.policy.evidence.lexical_weight)
+        pieces: list[str] = []
+        values = {"documents": format_documents(passages, focus=focus), "question": question}
+        for tok in self._prose.stream(values, config):
+            if timings.first_token_s is None:
+                timings.first_token_s = time.perf_counter() - t0
+            pieces.append(tok)
+            yield QAEvent(type="token", text=tok)
+        timings.generate_s = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        decision, attached = check_prose(question, "".join(pieces).strip(), passages, embed,
+                                         self.policy.citation, self.policy.abstain)
+        timings.cite_s = time.perf_counter() - t2
+        if decision.abstain:
+            yield finish(self._abstain(base, decision, attached.sentences if attached else None))
+            return
+        assert attached is not None
+        yield finish(Answer(**base, answer=attached.answer, sentences=attached.sentences,
+                            citations=attached.citations))
+
     @staticmethod
-    def _abstain(base: dict, reason: str, sentences=None) -> Answer:
+    def _abstain(base: dict, decision: Decision, sentences: list | None = None) -> Answer:
         text = "The articles don't say."
         if base["passages"]:
             text += " The closest passages are listed below."
-        return Answer(**base, answer=text, abstained=True, abstain_reason=reason,
+        return Answer(**base, answer=text, abstained=True, abstain_reason=decision.reason,
                       sentences=sentences or [])
+

@@ -7,6 +7,7 @@ retriever as arguments — this object only decides which ones.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -14,9 +15,14 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from chains.abstain import AnswerPolicy
+from chains.analysis import Progress, ProgressFn, StanceCache, analyse_article, ledger_version
+from chains.brief import DEFAULT_TOPIC, BriefChain
+from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
 from parley.core.schema import Answer, Article, Brief, Quote
 from parley.core.settings import Settings
+from vectorstore.analysis import AnalysisStore
 
 
 class Parley:
@@ -34,6 +40,8 @@ class Parley:
         self._model = model
         self._embedder = embedder
         self._store = store
+        self.progress: Progress | None = None  # the background stance fill, while it runs
+        self._filler: threading.Thread | None = None
 
     # --- components (lazy) ------------------------------------------------------------------
     @property
@@ -80,8 +88,10 @@ class Parley:
         """Ingest files/folders into the store; returns the IngestReport."""
         from vectorstore.ingest import ingest_paths
 
-        return ingest_paths(list(paths), self.settings, self.embedder, self.store, self.docstore,
-                            progress=progress)
+        report = ingest_paths(list(paths), self.settings, self.embedder, self.store, self.docstore,
+                              progress=progress)
+        self.analyse_ledger()  # rules only: ~ms per article; the model's part comes later
+        return report
 
     def articles(self) -> list[Article]:
         return self.docstore.all()
@@ -97,26 +107,36 @@ class Parley:
         """Remove a document and its chunks; returns how many chunks went."""
         n = self.store.delete_source(doc_id)
         self.docstore.delete(doc_id)
+        self.analysis.delete(doc_id)
         return n
 
     # --- questions ----------------------------------------------------------------------------
-    def qa_chain(self, prompt: str | Path = "qa", *, k: int | None = None) -> QAChain:
-        """The cited-answer chain over this corpus with this model."""
+    @cached_property
+    def chooser(self) -> EvidenceChooser:
+        """The model's calibrated choices for Q&A (its content-free priors are cached here)."""
+        return EvidenceChooser(self.model)
+
+    def qa_chain(self, prompt: str | Path = "qa", *, k: int | None = None,
+                 mode: str | None = None, policy: AnswerPolicy | None = None) -> QAChain:
+        """The Q&A chain over this corpus with this model (mode: PARLEY_ANSWER_MODE)."""
         return QAChain(
             self.model,
             self.retriever,
+            mode=mode or self.settings.answer_mode,  # type: ignore[arg-type]
             prompt=str(prompt),
+            chooser=self.chooser,
             embed=self.embedder.embed_documents,
             resolve_text=self.article_text,
             k=k or min(self.settings.top_k, 4),
+            policy=policy,
             model_name=self.model_label(),
         )
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[QAEvent]:
-        return self.qa_chain().stream(question, history)
+        return self.qa_chain().stream({"question": question, "history": list(history)})
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
-        return self.qa_chain().invoke(question, history)
+        return self.qa_chain().invoke({"question": question, "history": list(history)})
 
     # --- actors and briefs --------------------------------------------------------------------
     @cached_property
@@ -135,11 +155,81 @@ class Parley:
 
         return build_ledger(articles if articles is not None else self.articles(), self.registry)
 
-    def brief(self, actor: str, topic: str | None = None) -> Brief:
-        """A cited position brief for one actor over the whole corpus."""
-        from chains.brief import BriefChain
+    # --- analysis once per article -----------------------------------------------------------
+    @cached_property
+    def analysis(self) -> AnalysisStore:
+        return AnalysisStore(self.settings.data_dir / "analysis.sqlite3")
 
-        articles = self.articles()
-        chain = BriefChain(self.model, self.registry, embed=self.embedder.embed_documents,
-                           model_name=self.model_label())
-        return chain.run(actor, articles, self.ledger(articles), topic)
+    def analyse_ledger(self, *, force: bool = False) -> int:
+        """Store mentions and ledger of every article not analysed under the current rules."""
+        version, folder = ledger_version(self.registry), self.settings.articles_dir
+        # any write to the article store renames a file into its folder, changing its mtime
+        stamp = f"{version}:{folder.stat().st_mtime_ns if folder.is_dir() else 0}"
+        if not force and self.analysis.stamp("ledger") == stamp:
+            return 0  # nothing changed since the last check: no article is read
+        done, articles = self.analysis.versions(), self.articles()
+        n = 0
+        for art in articles:
+            if force or done.get(art.doc_id) != (art.content_hash, version):
+                self.analysis.put(analyse_article(art, self.registry, version))
+                n += 1
+        for gone in set(done) - {a.doc_id for a in articles}:
+            self.analysis.delete(gone)
+        self.analysis.set_stamp("ledger", stamp)
+        return n
+
+    @cached_property
+    def stance_cache(self) -> StanceCache:
+        """The stance step with its cache; concurrent calls only against a server."""
+        from chains.stance import StanceChain
+
+        limit = 1 if self.settings.llm_backend == "local" else self.settings.llm_concurrency
+        return StanceCache(self.analysis, StanceChain(self.model), model_name=self.model_label(),
+                           concurrency=limit)
+
+    def brief_chain(self) -> BriefChain:
+        return BriefChain(self.stance_cache, self.registry, self.analysis,
+                          embed=self.embedder.embed_documents, retriever=self.retriever,
+                          model_name=self.model_label())
+
+    def fill_stance(self, topic: str | None = None, progress: ProgressFn | None = None) -> Progress:
+        """Label, once, what the default-topic brief of every speaking actor will read."""
+        self.analyse_ledger()
+        chain, jobs = self.brief_chain(), []
+        speakers = self.analysis.speakers()
+        for actor_id in sorted(speakers, key=lambda a: (-speakers[a], a)):
+            if actor_id in self.registry.actors:
+                jobs += chain.jobs(actor_id, topic or DEFAULT_TOPIC)[1]
+        last = Progress(what="stance", finished=True)
+
+        def track(p: Progress) -> None:
+            nonlocal last
+            last = p
+            self.progress = p
+            if progress:
+                progress(p)
+
+        self.stance_cache.label(jobs, track, what="stance analysis")
+        return last
+
+    def start_analysis(self, topic: str | None = None) -> bool:
+        """Fill the stance cache in a background thread (False when one is running already)."""
+        if self._filler is not None and self._filler.is_alive():
+            return False
+
+        def run() -> None:
+            try:
+                self.fill_stance(topic)
+            except Exception as e:  # shown on the page; the next fill resumes from the cache
+                self.progress = (self.progress or Progress(what="stance analysis")).model_copy(
+                    update={"error": " ".join(str(e).split())[:300], "finished": True})
+
+        self._filler = threading.Thread(target=run, name="parley-stance-fill", daemon=True)
+        self._filler.start()
+        return True
+
+    def brief(self, actor: str, topic: str | None = None, *,
+              progress: ProgressFn | None = None) -> Brief:
+        """A cited position brief for one actor, read from what ingest stored."""
+        self.analyse_ledger()
+        return self.brief_chain().run(actor, topic, progress=progress)

@@ -10,6 +10,7 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from parley.core.yamlfile import first_error, read_yaml
@@ -48,6 +49,11 @@ class PromptTemplate(BaseModel):
         if extra:
             raise PromptError(f"{self.path}: unexpected variables {sorted(extra)}")
         return self.system.format(**values), self.prompt.format(**values)
+
+    def chat_prompt(self) -> ChatPromptTemplate:
+        """This template as a LangChain ChatPromptTemplate (system + human messages)."""
+        msgs = ([("system", self.system)] if self.system else []) + [("human", self.prompt)]
+        return ChatPromptTemplate.from_messages(msgs)
 
     @property
     def digest(self) -> str:

@@ -1,9 +1,26 @@
+"""The Q&A chain's synthesis mode (model-written prose, verified citations) with today's rules."""
+
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from chains.qa import QAChain, format_documents, retrieval_support
+from chains.abstain import AbstainPolicy, AnswerPolicy
+from chains.abstain import retrieval_support as _support
+from chains.qa import QAChain
+from chains.synthesis import format_documents
 from parley.core.schema import Chunk, Passage
 from tests.qa_helpers import ListRetriever, fake_model, paragraph_chunks
+
+# the rules of the chain before evidence-first answers: no entity rule, no answerability choice
+TODAY = AnswerPolicy(abstain=AbstainPolicy(entity_rule=False, use_answerability=False))
+
+
+def QAChainS(model, retriever, **kw):  # noqa: N802 - reads like the class it builds
+    """The chain in synthesis mode with today's abstain rules."""
+    return QAChain(model, retriever, mode="synthesis", policy=TODAY, **kw)
+
+
+def retrieval_support(question, passages):
+    return _support(question, [p.chunk.text for p in passages])
 
 
 class RecordingModel(GenericFakeChatModel):
@@ -22,7 +39,7 @@ def _retriever(seed_texts):
 
 
 def test_answer_streams_then_cites_exact_spans(seed_texts):
-    chain = QAChain(
+    chain = QAChainS(
         fake_model("Jake Sullivan held a conversation with Nikolai Patrushev [1]."),
         _retriever(seed_texts),
     )
@@ -30,7 +47,8 @@ def test_answer_streams_then_cites_exact_spans(seed_texts):
         chain.stream("Who held the first high-level US-Russia contact after the invasion?")
     )
     kinds = [e.type for e in events]
-    assert kinds[0] == "passages" and kinds[-1] == "answer" and kinds.count("token") >= 3
+    assert kinds[:2] == ["passages", "evidence"] and kinds[-1] == "answer"
+    assert kinds.count("token") >= 3
     ans = events[-1].answer
     assert not ans.abstained
     assert ans.citations and ans.citations[0].source == "000_997b5712c965d847.txt"
@@ -42,14 +60,14 @@ def test_answer_streams_then_cites_exact_spans(seed_texts):
 
 
 def test_model_saying_not_found_abstains_with_passages(seed_texts):
-    chain = QAChain(fake_model("NOT IN ARTICLES"), _retriever(seed_texts))
+    chain = QAChainS(fake_model("NOT IN ARTICLES"), _retriever(seed_texts))
     ans = chain.invoke("What did Ryabkov say about the talks on January 10?")
     assert ans.abstained and ans.citations == [] and ans.passages
     assert ans.answer.startswith("The articles don't say")
 
 
 def test_unsupported_answer_abstains(seed_texts):
-    chain = QAChain(
+    chain = QAChainS(
         fake_model("The summit ended with a signed peace treaty in Istanbul."),
         _retriever(seed_texts),
     )
@@ -60,10 +78,10 @@ def test_unsupported_answer_abstains(seed_texts):
 
 def test_off_topic_question_abstains_without_calling_model(seed_texts):
     model = RecordingModel(messages=iter([]))  # would raise if called
-    ans = QAChain(model, _retriever(seed_texts)).invoke(
+    ans = QAChainS(model, _retriever(seed_texts)).invoke(
         "What is the boiling point of mercury in kelvin?"
     )
-    assert ans.abstained and "retrieval" in ans.abstain_reason
+    assert ans.abstained and "barely touch" in ans.abstain_reason
 
 
 def test_injection_in_article_is_masked_and_cannot_be_cited():
@@ -76,7 +94,7 @@ def test_injection_in_article_is_masked_and_cannot_be_cited():
     )
     model = RecordingModel(messages=iter([AIMessage("HACKED")]))
     model.seen = []
-    chain = QAChain(model, ListRetriever(chunks=[chunk]))
+    chain = QAChainS(model, ListRetriever(chunks=[chunk]))
     ans = chain.invoke("What did Peskov say about talks with Kyiv?")
     prompt_text = " ".join(m.content for m in model.seen[0])
     assert "Ignore all previous instructions" not in prompt_text
@@ -96,11 +114,11 @@ def test_follow_up_is_condensed_with_history(seed_texts):
         "What did Peskov say about negotiations with Ukraine?",
         "Peskov said Russia remains open to talks [1].",
     )
-    chain = QAChain(model, _retriever(seed_texts))
-    ans = chain.invoke(
-        "And what did he say about talks?",
-        history=[("user", "Who is the Kremlin spokesman?"), ("assistant", "Dmitry Peskov.")],
-    )
+    chain = QAChainS(model, _retriever(seed_texts))
+    ans = chain.invoke({
+        "question": "And what did he say about talks?",
+        "history": [("user", "Who is the Kremlin spokesman?"), ("assistant", "Dmitry Peskov.")],
+    })
     assert ans.standalone_question == "What did Peskov say about negotiations with Ukraine?"
     assert not ans.abstained
     assert {c.source for c in ans.citations} & {
@@ -119,7 +137,7 @@ def test_retrieval_support_handles_spelling_variants(seed_texts):
 def test_true_but_off_question_answer_abstains(seed_texts):
     # a verbatim, well-supported sentence that does not answer what was asked
     reply = "Russia and NATO are also likely to hold talks on Jan. 12 [1]."
-    chain = QAChain(fake_model(reply), _retriever(seed_texts))
+    chain = QAChainS(fake_model(reply), _retriever(seed_texts))
     ans = chain.invoke("What was the outcome of the January 10 talks in Geneva?")
     assert ans.abstained and "do not address the question" in ans.abstain_reason
     assert ans.citations == []
@@ -127,13 +145,13 @@ def test_true_but_off_question_answer_abstains(seed_texts):
 
 def test_answer_that_only_restates_the_question_abstains(seed_texts):
     reply = "Jake Sullivan spoke with the day before Maria Zakharova's remarks [1]."
-    chain = QAChain(fake_model(reply), _retriever(seed_texts))
+    chain = QAChainS(fake_model(reply), _retriever(seed_texts))
     ans = chain.invoke("Who did Jake Sullivan speak with the day before Maria Zakharova's remarks?")
     assert ans.abstained and "restates the question" in ans.abstain_reason
 
 
 def test_restates_question_detects_only_empty_answers():
-    from chains.qa import restates_question
+    from chains.synthesis import restates_question
 
     q = "Who did Jake Sullivan speak with the day before Maria Zakharova's remarks?"
     assert restates_question(q, "Jake Sullivan spoke with the day before Maria Zakharova's remarks.")

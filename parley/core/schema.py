@@ -132,6 +132,8 @@ class Timings(_Model):
     generate_s: float = 0.0
     cite_s: float = 0.0
     total_s: float = 0.0
+    evidence_s: float | None = None  # question in -> evidence sentences shown (no model yet)
+    choose_s: float | None = None  # the model's rerank and answerability choices
 
 
 class Answer(_Model):
@@ -149,6 +151,13 @@ class Answer(_Model):
     timings: Timings = Timings()
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    # evidence-first answers (issue 10): "evidence" = the articles' sentences, chosen by the
+    # model, with a one-line answer only when it checks out; "synthesis" = model-written prose
+    mode: Literal["evidence", "synthesis"] = "synthesis"
+    evidence: list[Citation] = []  # the articles' own sentences answering the question
+    line: str | None = None  # the checked one-line answer shown above the evidence
+    line_check: str | None = None  # why the model's line was not shown (None: shown or none)
+    answerability: float | None = None  # calibrated P(the evidence answers the question)
 
 
 class Quote(SourceSpan):
@@ -215,10 +224,54 @@ class Shift(_Model):
 
 
 class Coverage(_Model):
-    articles: int
-    outlets: int
+    """Which articles a brief read, which carry a position, and what it left out (never silently)."""
+
+    articles: int  # articles where the actor takes a position on the topic
+    outlets: int  # distinct named outlets among them
     sources: list[str]
-    total_articles: int
+    total_articles: int  # articles in the corpus
+    unknown_outlets: int = 0  # of `articles`, how many name no outlet
+    relevant: int = 0  # articles with the actor's statements or naming it
+    read: int = 0  # of `relevant`, how many the brief read (retrieval, then recency)
+    left_out: int = 0  # relevant - read: over the brief policy's article limit
+    no_position: int = 0  # read, the actor speaks, but not on the topic
+    others_only: int = 0  # articles naming the actor with no statement of its own (others' claims)
+    others_only_sources: list[str] = []  # the most recent of them, up to the brief's article limit
+
+
+class Position(_Model):
+    """One distinct position of an actor: its statement as written, and every article carrying it."""
+
+    text: str  # verbatim: the quoted words (direct) or the reporting sentence as written
+    kind: AttributionKind  # direct = the speaker's own words; others are reported, never quoted
+    speaker: str | None = None
+    label: StanceLabel | None = None  # the statement's stance on the brief's topic, when labelled
+    confidence: float | None = None  # calibrated probability of `label`
+    sources: list[SourceSpan]  # the statement in each article that carries it (first = `text`)
+    outlets: list[str] = []  # distinct named outlets carrying it
+    unknown_outlets: int = 0  # articles carrying it whose outlet is unknown
+    date: dt.date | None = None  # earliest dated article carrying it
+
+
+class Disagreement(_Model):
+    """Outlets disagree about what the actor said: two versions, side by side."""
+
+    left: Position
+    right: Position
+    note: str
+
+
+class ArticleAnalysis(_Model):
+    """What ingest works out once per article: who it names and its ledger entries."""
+
+    doc_id: str
+    content_hash: str
+    version: str  # digest of the ledger rules and actor registry the entries came from
+    title: str | None = None
+    outlet: str | None = None
+    date: dt.date | None = None
+    mentions: dict[str, int] = {}  # actor id -> times named in the kept text
+    quotes: list[Quote] = []
 
 
 class Brief(_Model):
@@ -234,3 +287,5 @@ class Brief(_Model):
     shifts: list[Shift] = []
     coverage: Coverage
     model: str = ""
+    positions: list[Position] = []  # distinct positions, one per statement however many outlets
+    disagreements: list[Disagreement] = []

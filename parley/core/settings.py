@@ -1,12 +1,38 @@
-"""One settings object, read once from the environment (prefix PARLEY_) and passed down."""
+"""One settings object, read once from the environment (prefix PARLEY_) and passed down.
+
+Every value is checked when the settings are read (URLs, ports, paths, numeric ranges);
+`get_settings` turns the first problem into one `SettingsError` line naming the variable.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from parley.core.errors import SettingsError
+from parley.core.secrets import mask_secrets, public_url
+
+_COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")  # Chroma's rule
+
+
+def check_url(value: str) -> str:
+    """An http(s) URL with a host and a valid port, or ValueError naming what is wrong."""
+    shown = public_url(value)
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port  # raises ValueError for "80OO" or 99999
+    except ValueError as e:
+        raise ValueError(f"{shown!r} has a bad port ({e}); use e.g. http://127.0.0.1:8000") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{shown!r} is not an http(s) URL; use e.g. http://127.0.0.1:8000")
+    if port == 0:
+        raise ValueError(f"{shown!r} has port 0; use a port from 1 to 65535")
+    return value.strip()
 
 
 class Settings(BaseSettings):
@@ -29,14 +55,19 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(16, ge=1, le=512)
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None
+    # seconds one call to an embeddings endpoint may take in all, retries included
+    embedding_timeout_s: float = Field(60.0, gt=0, le=3600)
 
     # chunking
     chunk_size: int = Field(800, ge=100, le=8000)
     chunk_overlap: int = Field(150, ge=0, le=2000)
-    max_file_mb: float = Field(20.0, gt=0)
+    max_file_mb: float = Field(20.0, gt=0, le=1024)
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
+    # longest question accepted: the question, ~4 passages of PARLEY_CHUNK_SIZE characters and the
+    # answer must share the model's PARLEY_N_CTX=4096 tokens (~4 characters per token)
+    max_question_chars: int = Field(2000, ge=20, le=100_000)
 
     # chat model: `local` = llama.cpp in-process; `openai` = any OpenAI-compatible server
     llm_backend: Literal["local", "openai", "fake"] = "local"
@@ -45,21 +76,55 @@ class Settings(BaseSettings):
     # where joined GGUF models are cached; unset = data_dir/models. Tests share one cache here
     shared_models_dir: Path | None = None
     n_ctx: int = Field(4096, ge=512)
-    n_threads: int | None = None
+    n_threads: int | None = Field(None, ge=1, le=256)
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     # JSON mode sends the schema in response_format: llama.cpp servers enforce it as a grammar
     openai_schema_grammar: bool = False
-    llm_timeout_s: float = Field(120.0, gt=0)
+    # seconds one call to the chat model may take in all, retries included
+    llm_timeout_s: float = Field(120.0, gt=0, le=3600)
     llm_max_retries: int = Field(1, ge=0, le=10)
+    # model calls in flight at once when many are needed (briefs, analysis) on an OpenAI-compatible
+    # server, which batches them; the embedded model always takes one at a time
+    llm_concurrency: int = Field(4, ge=1, le=256)
     max_tokens: int = Field(256, ge=16, le=4096)
+    # Q&A answers: "evidence" = the articles' own sentences chosen by the model, plus a one-line
+    # answer only when it checks out; "synthesis" = model-written prose with verified citations
+    answer_mode: Literal["evidence", "synthesis"] = "evidence"
     temperature: float = Field(0.0, ge=0.0, le=2.0)
 
     @field_validator("chroma_url", "openai_base_url", "embedding_base_url", mode="before")
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("chroma_url", "openai_base_url", "embedding_base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return None if v is None else check_url(v)
+
+    @field_validator("collection")
+    @classmethod
+    def _collection(cls, v: str) -> str:
+        if not _COLLECTION.match(v):
+            raise ValueError(f"{v!r} must be 3-512 letters, digits, '.', '_' or '-', starting and "
+                             "ending with a letter or digit")
+        return v
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, v: Path) -> Path:
+        if v.exists() and not v.is_dir():
+            raise ValueError(f"{str(v)!r} is a file, not a folder; point it at a folder")
+        return v
+
+    @model_validator(mode="after")
+    def _overlap(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"PARLEY_CHUNK_OVERLAP={self.chunk_overlap} must be smaller than "
+                             f"PARLEY_CHUNK_SIZE={self.chunk_size}")
+        return self
 
     @property
     def chroma_path(self) -> Path:
@@ -75,9 +140,11 @@ class Settings(BaseSettings):
 
     def describe(self) -> dict[str, str]:
         """What is active, for display (never includes secrets)."""
-        store = f"chroma server {self.chroma_url}" if self.chroma_url else f"chroma on disk {self.chroma_path}"
+        store = (f"chroma server {public_url(self.chroma_url)}" if self.chroma_url
+                 else f"chroma on disk {self.chroma_path}")
         llm = (
-            f"openai-compatible {self.openai_model} @ {self.openai_base_url or 'api.openai.com'}"
+            f"openai-compatible {self.openai_model} @ "
+            f"{public_url(self.openai_base_url) if self.openai_base_url else 'api.openai.com'}"
             if self.llm_backend == "openai"
             else f"{self.llm_backend} {self.local_model}"
         )
@@ -85,11 +152,30 @@ class Settings(BaseSettings):
             "data_dir": str(self.data_dir),
             "store": store,
             "collection": self.collection,
-            "embeddings": f"{self.embedding_backend} {self.embedding_model}",
+            "embeddings": f"{self.embedding_backend} {self.embedding_model}"
+            + (f" @ {public_url(self.embedding_base_url)}"
+               if self.embedding_backend == "openai" and self.embedding_base_url else ""),
             "llm": llm,
         }
 
 
+def settings_error(err: ValidationError) -> SettingsError:
+    """The first problem of a ValidationError as one line naming the PARLEY_* variable."""
+    first = err.errors()[0]
+    loc = [str(x) for x in first.get("loc", ())]
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    more = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    if not loc:  # a rule across settings: its message names them
+        return SettingsError(mask_secrets(f"invalid settings: {msg}{more}"))
+    value = first.get("input")
+    secret = "key" in loc[0] or not isinstance(value, str | int | float)
+    shown = "" if secret else f"={value}"
+    return SettingsError(mask_secrets(f"invalid setting PARLEY_{loc[0].upper()}{shown}: {msg}{more}"))
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read settings from the environment, with explicit overrides on top (SettingsError if bad)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise settings_error(e) from None

@@ -1,0 +1,150 @@
+"""One abstention policy: every rule and threshold that makes Parley say "the articles don't say".
+
+Rules, in the order the Q&A chain applies them:
+
+1. retrieval: the question's topic words barely occur in the retrieved passages (before any
+   model call);
+2. entities: a name, place or number of the question appears in no evidence sentence ("China's
+   foreign minister" when no article names China; "on March 5" when no passage has a 5);
+3. answerability: the model's calibrated probability that the evidence answers the question
+   (a yes/no choice scored by `chains.choice`) is below a threshold;
+4. synthesis only: the model's prose is unsupported, only restates the question, or its cited
+   sentences do not cover the question.
+
+Every threshold says, next to it, which run set it. Eval variants override any of them
+(`policy:` in `evals/variants/*.yaml`), so the run that chose a value can be repeated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chains.citations import CitationPolicy
+from chains.evidence import EvidencePolicy, topic_tokens
+from parley.text.words import content_tokens, in_pool
+
+# question words written with a capital at the start of a question are not names
+_OPENERS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do",
+            "is", "was", "were", "are", "has", "have", "had", "according", "in", "on", "at",
+            "after", "before", "during", "the", "a", "an", "name", "list", "tell", "give"}
+_CAPITAL = re.compile(r"\b[A-Z][\w'’.-]*")
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+
+
+class AbstainPolicy(BaseModel):
+    """Every abstain rule's switch and threshold, each with the run that set it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Rule 1. Not measured: carried over from qa.py (one of three topic words found), kept
+    # because `parley eval --fixtures qa --variants qa-evidence` (evals/reports/issue10) shows
+    # no answerable item lost to it.
+    min_retrieval_support: float = Field(0.34, ge=0.0, le=1.0)
+    # Rule 2. Switch and scope ("evidence": the chosen sentences with their neighbours;
+    # "passages": the whole retrieved passages). Set by the offline sweep
+    # `python -m evals.evidence_sweep` (report evals/reports/issue10/evidence-sweep.md).
+    entity_rule: bool = True
+    entity_scope: str = Field("passages", pattern="^(evidence|passages)$")
+    # Rule 3. Calibrated P(yes) below this abstains. Set from the fixture run
+    # `parley eval --fixtures qa --variants qa-evidence qa-default qa-synthesis
+    #  --report evals/reports/issue10` (the reliability of P(yes) is in that report).
+    use_answerability: bool = True
+    min_answerable: float = Field(0.5, ge=0.0, le=1.0)
+    # Rule 4 (synthesis). Not measured: carried over from qa.py (half the topic words).
+    min_answer_coverage: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class AnswerPolicy(BaseModel):
+    """All the numbers of the Q&A chain in one object: what a variant's `policy:` overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    abstain: AbstainPolicy = AbstainPolicy()
+    evidence: EvidencePolicy = EvidencePolicy()
+    citation: CitationPolicy = CitationPolicy()
+
+
+class Decision(BaseModel):
+    """Abstain or not, and why, in words a reader understands."""
+
+    abstain: bool
+    reason: str | None = None
+    rule: str | None = None
+
+
+ANSWER = Decision(abstain=False)
+
+
+def retrieval_support(question: str, texts: Sequence[str]) -> float:
+    """Share of the question's topic words present in the texts (fuzzy for names)."""
+    q = topic_tokens(question)
+    if not q:
+        return 1.0
+    pool = {t for text in texts for t in content_tokens(text)}
+    return sum(1 for t in q if in_pool(t, pool)) / len(q)
+
+
+def question_entities(question: str) -> list[str]:
+    """Names, places and numbers of a question, as written ("China's" → "China")."""
+    out: list[str] = []
+    for i, m in enumerate(_CAPITAL.finditer(question)):
+        word = m.group().rstrip(".").removesuffix("'s").removesuffix("’s")
+        if i == 0 and m.start() == 0 and word.lower() in _OPENERS:
+            continue
+        if content_tokens(word):
+            out.append(word)
+    out += _NUMBER.findall(question)
+    return list(dict.fromkeys(out))
+
+
+def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
+    """The question's names and numbers that no text mentions (spelling variants count)."""
+    pool = {t for text in texts for t in content_tokens(text)}
+    missing = []
+    for ent in question_entities(question):
+        toks = content_tokens(ent)
+        if toks and not all(in_pool(t, pool) for t in toks):
+            missing.append(ent)
+    return missing
+
+
+def check_retrieval(question: str, passages: Sequence[str], policy: AbstainPolicy) -> Decision:
+    """Rule 1: abstain when retrieval found little of the question's topic."""
+    if not passages:
+        return Decision(abstain=True, rule="retrieval",
+                        reason="No passage in the articles matches this question.")
+    support = retrieval_support(question, passages)
+    if support < policy.min_retrieval_support:
+        return Decision(abstain=True, rule="retrieval", reason=(
+            f"The articles barely touch this question's topic ({support:.0%} of its key words "
+            f"occur in the closest passages; at least {policy.min_retrieval_support:.0%} needed)."))
+    return ANSWER
+
+
+def check_entities(question: str, evidence: Sequence[str], passages: Sequence[str],
+                   policy: AbstainPolicy) -> Decision:
+    """Rule 2: abstain when a name, place or number of the question is nowhere in the evidence."""
+    if not policy.entity_rule:
+        return ANSWER
+    scope = evidence if policy.entity_scope == "evidence" else passages
+    missing = missing_entities(question, scope)
+    if missing:
+        names = ", ".join(f"“{m}”" for m in missing)
+        return Decision(abstain=True, rule="entities", reason=(
+            f"The question names {names}, which the closest passages never mention: they "
+            "are about something else."))
+    return ANSWER
+
+
+def check_answerable(p_yes: float | None, policy: AbstainPolicy) -> Decision:
+    """Rule 3: abstain when the calibrated answerability is below the threshold."""
+    if not policy.use_answerability or p_yes is None:
+        return ANSWER
+    if p_yes < policy.min_answerable:
+        return Decision(abstain=True, rule="answerability", reason=(
+            f"The closest sentences do not seem to answer the question (the model's calibrated "
+            f"answerability is {p_yes:.2f}, below {policy.min_answerable:.2f})."))
+    return ANSWER
