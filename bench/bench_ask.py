@@ -19,8 +19,8 @@ from pathlib import Path
 from bench.bench_llm import time_bare_llama
 from chains.llamacpp import load_llama, to_chat_dicts
 from chains.modelfiles import ensure_local_model
-from parley.service import Parley
 from parley.core.settings import Settings
+from parley.service import Parley
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = [

@@ -135,8 +135,8 @@ def time_chat_model(
 def main(argv: list[str] | None = None) -> None:
     """Print JSON timings for the bare model, ChatLlamaCpp, and optionally a server."""
     from chains.llamacpp import ChatLlamaCpp, load_llama
-    from chains.models import make_chat_model
     from chains.modelfiles import ensure_local_model
+    from chains.models import make_chat_model
     from parley.core.settings import Settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

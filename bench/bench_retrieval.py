@@ -23,13 +23,13 @@ import numpy as np
 
 from parley.core.schema import Chunk, content_hash
 from parley.core.settings import get_settings
+from parley.text.sentences import split_sentences
 from vectorstore.chunking import chunk_article
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import OnnxMiniLM
 from vectorstore.ingest import ingest_paths
 from vectorstore.loader import iter_article_paths, read_article
 from vectorstore.retrieval import HybridRetriever
-from parley.text.sentences import split_sentences
 from vectorstore.store import ChunkStore
 
 REPO = Path(__file__).resolve().parent.parent

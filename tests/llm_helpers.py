@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from proc_helpers import free_port, served
 
-from parley.core.errors import ModelError
 from chains.modelfiles import PACKAGED_MODELS, join_packaged_model
+from parley.core.errors import ModelError
 from parley.core.settings import Settings
 
 SHARED_ENV = "PARLEY_SHARED_MODELS_DIR"

@@ -27,9 +27,9 @@ from parley.core.schema import (
     Stance,
     TimelineEntry,
 )
-from parley.service import Parley
 from parley.core.settings import Settings
 from parley.render import html as view
+from parley.service import Parley
 from tests.qa_helpers import fake_model
 from vectorstore.embeddings import FakeEmbeddings
 

@@ -11,10 +11,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from parley.render.markdown import brief_markdown
 from parley.core.errors import ParleyError
-from parley.service import Parley
 from parley.core.settings import Settings
+from parley.render.markdown import brief_markdown
+from parley.service import Parley
 from vectorstore.embeddings import FakeEmbeddings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from llm_helpers import local_settings, require_llama_cpp
 
-from parley.render.markdown import brief_markdown
 from chains.stance import LABELS
+from parley.render.markdown import brief_markdown
 from parley.service import Parley
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from parley.core.schema import Article, ArticleMeta
+from parley.text.sentences import split_sentences
 from vectorstore.chunking import chunk_article, kept_regions
 from vectorstore.loader import article_from_text, read_article
-from parley.text.sentences import split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from parley.actors.registry import ActorRegistry
-from parley.ledger.build import build_ledger, extract_quotes, ledger_for_actor
 from parley.core.schema import Article, ArticleMeta, Quote
 from parley.core.settings import Settings
+from parley.ledger.build import build_ledger, extract_quotes, ledger_for_actor
 
 S000, S001, S002 = "000_997b5712c965d847.txt", "001_a8fea508baf53730.txt", "002_8da615250590acec.txt"
 S003, S004 = "003_b571c39c7b842e1b.txt", "004_f3e46d03c645a3eb.txt"

@@ -18,6 +18,13 @@ from pydantic import BaseModel
 
 from chains import llamacpp
 from chains.llamacpp import ChatLlamaCpp, to_chat_dicts
+from chains.modelfiles import (
+    PACKAGED_MODELS,
+    PackagedModel,
+    ensure_local_model,
+    find_part_files,
+    join_packaged_model,
+)
 from chains.models import (
     ParleyChatOpenAI,
     json_mode,
@@ -27,13 +34,6 @@ from chains.models import (
     public_url,
 )
 from parley.core.errors import ModelError
-from chains.modelfiles import (
-    PACKAGED_MODELS,
-    PackagedModel,
-    ensure_local_model,
-    find_part_files,
-    join_packaged_model,
-)
 from parley.core.settings import Settings
 
 KEY = "sk-parley-TOPSECRET-0123456789"

@@ -8,8 +8,8 @@ from llm_helpers import local_settings, require_llama_cpp
 from chains.models import ParleyChatOpenAI
 from chains.qa import QAChain
 from parley.core.schema import Answer
-from parley.service import Parley
 from parley.core.settings import Settings
+from parley.service import Parley
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 

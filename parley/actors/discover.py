@@ -11,13 +11,27 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import NamedTuple, Protocol
 
 from parley.core.schema import Article
+from parley.text.names import TITLE_WORDS, fold_text, name_key
 from parley.text.words import STOPWORDS
 
-if TYPE_CHECKING:
-    from parley.actors.registry import ActorRegistry, Discovery
+
+class Discovery(NamedTuple):
+    """A name the corpus uses that the registry does not know."""
+
+    name: str
+    count: int
+    sources: list[str]
+
+
+class ActorRegistry(Protocol):
+    """What discovery needs of the registry (parley.actors.registry.ActorRegistry has it)."""
+
+    def knows(self, name: str) -> bool: ...
+
+    def is_channel(self, name: str) -> bool: ...
 
 _CAP = r"[A-Z][\w'’\-]*[\w]"
 # a run of capitalised words, allowing "of/for/and/the/in/de/von" between two of them
@@ -43,8 +57,6 @@ _LEADING = STOPWORDS | _CALENDAR | frozenset(
 
 def _peel(words: list[str], registry: ActorRegistry) -> list[str]:
     """Drop leading stopwords, title words and known names; what is left is the new name."""
-    from parley.actors.registry import TITLE_WORDS, fold_text
-
     def key(w: str) -> str:
         return fold_text(w).strip("'’.")
 
@@ -95,8 +107,6 @@ def _candidates(text: str, a: int, b: int, registry: ActorRegistry) -> Iterable[
 
 def discover(articles: Iterable[Article], registry: ActorRegistry) -> list[Discovery]:
     """Unknown names in the articles' kept text with counts and sources, most frequent first."""
-    from parley.actors.registry import Discovery, name_key
-
     counts: dict[str, int] = defaultdict(int)
     sources: dict[str, list[str]] = defaultdict(list)
     shown: dict[str, str] = {}

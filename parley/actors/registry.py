@@ -8,7 +8,6 @@ and "Thomas Greenfield" all find their person.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,10 @@ from typing import Any, Literal, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from parley.actors.discover import Discovery, discover
+from parley.core.errors import ParleyError
+from parley.core.schema import Article
+from parley.core.settings import Settings
 from parley.text.names import (
     TITLE_WORDS,
     fold_text,
@@ -26,9 +29,6 @@ from parley.text.names import (
     name_key,
     pattern_text,
 )
-from parley.core.errors import ParleyError
-from parley.core.schema import Article
-from parley.core.settings import Settings
 
 __all__ = ["TITLE_WORDS", "Actor", "ActorRegistry", "Discovery", "Match", "Member", "Mention",
            "RegistryError", "fold_text", "name_key"]
@@ -88,14 +88,6 @@ class Mention:
     start: int
     end: int
     surface: str
-
-
-class Discovery(NamedTuple):
-    """A name the corpus uses that the registry does not know."""
-
-    name: str
-    count: int
-    sources: list[str]
 
 
 class ActorRegistry:
@@ -248,8 +240,6 @@ class ActorRegistry:
 
     def discover(self, articles: Iterable[Article]) -> list[Discovery]:
         """Names of people/organisations the corpus uses that the registry lacks, most frequent first."""
-        from parley.actors.discover import discover
-
         return discover(articles, self)
 
 

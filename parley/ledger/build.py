@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from parley.actors.registry import ActorRegistry, Mention
+from parley.core.schema import Article, Quote, SourceSpan, content_hash
 from parley.ledger.attrib import PREPOSITIONS, Anchor, clause_after, find_anchors, np_before
 from parley.ledger.marks import Segment, mask, paragraphs, quote_segments
 from parley.ledger.people import Context, Speaker
-from parley.core.schema import Article, Quote, SourceSpan, content_hash
 from parley.text.sentences import split_sentences
 
 _OUTLET_RX = re.compile(
