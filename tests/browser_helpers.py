@@ -31,7 +31,7 @@ def parley_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def ingest_seeds(seeds: Path, env: dict[str, str], cwd: Path) -> str:
     """Run `parley ingest SEEDS` as a user would; return its output."""
     cli = Path(sys.executable).with_name("parley")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "parley.cli.main"]
+    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "parley.cli"]
     done = subprocess.run([*cmd, "ingest", str(seeds)], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=600)
     if done.returncode != 0:
