@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chains.abstain import AnswerPolicy
 from chains.stance import StancePolicy
 from evals.fixtures import QAFixture, StanceFixture
 from parley.core.errors import ParleyError
@@ -23,11 +24,12 @@ from prompts import PromptError, PromptTemplate, load_prompt
 REPO = Path(__file__).resolve().parent.parent
 VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
 SUITES_FILE = Path(__file__).resolve().parent / "baseline" / "suites.yaml"
-DEFAULT_VARIANTS = ("qa-default", "qa-terse")
+# the shipped Q&A (evidence-first answers) first: the reference column and the CI baseline
+DEFAULT_VARIANTS = ("qa-evidence", "qa-default")
 # settings a variant may change: they shape the model's output, not the shared corpus
 VARIANT_SETTINGS = frozenset(
     {"llm_backend", "local_model", "local_model_path", "openai_model", "openai_base_url",
-     "max_tokens", "temperature", "n_ctx"}
+     "max_tokens", "temperature", "n_ctx", "answer_mode"}
 )
 
 
@@ -67,6 +69,13 @@ class Variant(BaseModel):
         except ValidationError as e:
             raise EvalError(f"{self.path or self.name}: policies.stance: {first_error(e)}") from None
 
+    def qa_policy(self) -> AnswerPolicy:
+        """The Q&A policy with this variant's overrides (`policies.qa`: abstain/evidence/citation)."""
+        try:
+            return AnswerPolicy(**self.policies.get("qa", {}))
+        except ValidationError as e:
+            raise EvalError(f"{self.path or self.name}: policies.qa: {first_error(e)}") from None
+
     def apply(self, base: Settings) -> Settings:
         """The base settings with this variant's overrides on top."""
         return Settings(**{**base.model_dump(), **self.settings})
@@ -91,6 +100,7 @@ def load_variant(ref: str | Path) -> Variant:
     for step in v.prompts:
         v.prompt(step)  # fail before any model call on a bad prompt file
     v.stance_policy()  # and on a bad policy override
+    v.qa_policy()
     return v
 
 

@@ -17,6 +17,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from tqdm import tqdm
 
+from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain
 from evals.cache import EvalCache, cell_key
 from evals.fixtures import QAFixture, StanceFixture
@@ -28,9 +29,13 @@ from parley.service import Parley
 from prompts import PromptTemplate
 
 ModelFactory = Callable[[Settings], BaseChatModel]
+# the prompts of the evidence-first Q&A choices, frozen per variant like `qa` and `stance`
+QA_CHOICE_STEPS = ("qa_rerank", "qa_answerable", "qa_line")
 SEEDS_DIR = REPO / "seeds"
 # the code that turns a prompt into an answer / a stance: an edit to it makes a cell stale
-CHAIN_MODULES = {"qa": ("chains.qa", "chains.citations", "chains.guard", "vectorstore.retrieval"),
+CHAIN_MODULES = {"qa": ("chains.qa", "chains.citations", "chains.guard", "vectorstore.retrieval",
+                        "chains.evidence", "chains.evidence_choice", "chains.choice",
+                        "chains.abstain", "chains.answer_check", "chains.synthesis"),
                  "stance": ("chains.stance", "chains.stance_select", "chains.stance_cues",
                             "chains.choice", "chains.guard", "parley.ledger.build",
                             "parley.ledger.attrib", "parley.ledger.people", "parley.ledger.marks")}
@@ -165,7 +170,8 @@ def run_matrix(
     run = EvalRun(list(variants), list(qa_items), list(stance_items), articles,
                   corpus_hash(list(articles.values())),
                   {v.name: _model_label(v.apply(settings)) for v in variants},
-                  {v.name: {step: v.prompt(step) for step in ("qa", "stance")} for v in variants},
+                  {v.name: {step: v.prompt(step) for step in ("qa", *QA_CHOICE_STEPS, "stance")}
+                   for v in variants},
                   {step: code_digest(step) for step in CHAIN_MODULES})
     cache = EvalCache(settings.data_dir / "eval_cache")
     models = _Models(model_factory or _default_factory)
@@ -197,9 +203,11 @@ def _settings_key(run: EvalRun, v: Variant, vs: Settings, step: str) -> dict[str
     prompt = run.prompts[v.name][step]
     out = {"step": step, "prompt": prompt.digest, "code": run.code[step], "model": _model_label(vs),
            "max_tokens": vs.max_tokens, "temperature": vs.temperature, "n_ctx": vs.n_ctx}
-    if step == "qa":  # retrieval shapes the answer too
+    if step == "qa":  # retrieval, the answer mode, the policy and the choice prompts shape it too
         out.update(k=v.k, embeddings=f"{vs.embedding_backend}:{vs.embedding_model}",
-                   chunks=f"{vs.chunk_size}/{vs.chunk_overlap}")
+                   chunks=f"{vs.chunk_size}/{vs.chunk_overlap}", mode=vs.answer_mode,
+                   policy=v.qa_policy().model_dump(),
+                   choices={s: run.prompts[v.name][s].digest for s in QA_CHOICE_STEPS})
     return out
 
 
@@ -215,8 +223,13 @@ def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parl
     if parley is None:
         parley = parleys[v.name] = Parley(vs, model=models.get(vs), embedder=base.embedder,
                                           store=base.store)
-    # wired as Parley.qa_chain does, but with the frozen template
-    chain = QAChain(parley.model, parley.retriever, prompt=run.prompts[v.name]["qa"],
+        # one chooser per variant (its content-free priors are cached), on the frozen prompts
+        parley.chooser = EvidenceChooser(parley.model, rerank=run.prompts[v.name]["qa_rerank"],
+                                         answerable=run.prompts[v.name]["qa_answerable"])
+    # wired as Parley.qa_chain does, but with the frozen templates and the variant's policy
+    chain = QAChain(parley.model, parley.retriever, mode=vs.answer_mode,
+                    prompt=run.prompts[v.name]["qa"], line_prompt=run.prompts[v.name]["qa_line"],
+                    chooser=parley.chooser, policy=v.qa_policy(),
                     embed=parley.embedder.embed_documents, resolve_text=parley.article_text,
                     k=v.k, model_name=parley.model_label())
     models.take_usage()

@@ -24,7 +24,10 @@ def _qa(ids=QA_IDS):
 
 def _broken_variant(tmp_path: Path) -> Path:
     p = tmp_path / "broken.yaml"
-    p.write_text("name: broken\nprompts: {qa: prompts/qa_terse.yaml}\nsettings: {max_tokens: 50}\n")
+    # synthesis with today's abstain rules, as qa-default: the scripted model writes prose only
+    p.write_text("name: broken\nprompts: {qa: prompts/qa_terse.yaml}\n"
+                 "settings: {max_tokens: 50, answer_mode: synthesis}\n"
+                 "policies: {qa: {abstain: {entity_rule: false, use_answerability: false}}}\n")
     return p
 
 
