@@ -1,23 +1,22 @@
 """The one chat-model factory: embedded llama.cpp, any OpenAI-compatible server, or a fake.
 
 Every chain receives the model `make_chat_model(settings)` returns. Failures reach callers as
-one-line `ModelError`s: ChatLlamaCpp raises them itself, and the OpenAI-compatible model
-translates connection errors, timeouts and HTTP errors into them (naming the URL, never the
-key), for `invoke`, `stream`, `batch` and their async forms alike. Code that calls a raw
-OpenAI client can use `translate_errors(settings)` to get the same messages.
+one-line `ModelError`s: ChatLlamaCpp raises them itself, and the OpenAI-compatible model passes
+every call through the one error boundary (`parley.core.boundary`): connection errors, timeouts,
+HTTP errors and malformed responses become one line naming the URL, never the key, for `invoke`,
+`stream`, `batch` and their async forms alike. PARLEY_LLM_TIMEOUT_S bounds the whole call,
+retries included. Code that calls a raw OpenAI client can use `translate_errors(url)`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
-import openai
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -27,8 +26,10 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from chains.llamacpp import ChatLlamaCpp
-from parley.core.errors import ModelError, ModelOutputError
 from chains.modelfiles import ensure_local_model
+from parley.core.boundary import Backend, describe, outside_call, short, split_timeout
+from parley.core.errors import ModelError, ModelOutputError
+from parley.core.secrets import mask_secrets, public_url
 from parley.core.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -39,24 +40,6 @@ FAKE_REPLY = (
 )
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def _http_errors() -> tuple[tuple[type[BaseException], ...], ...]:
-    """(any, timeout, transport) error classes of openai and the httpx flavours it may use."""
-    found = [openai.APIError], [openai.APITimeoutError], [openai.APIConnectionError]
-    for name in ("httpx", "httpx2"):  # openai 3.x runs on httpx2; mid-stream reads may leak them
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        for group, attr in zip(
-            found, ("HTTPError", "TimeoutException", "TransportError"), strict=True
-        ):
-            group.append(getattr(mod, attr))
-    return tuple(tuple(group) for group in found)
-
-
-_ANY_ERROR, _TIMEOUT_ERRORS, _TRANSPORT_ERRORS = _http_errors()
 
 
 def make_chat_model(
@@ -88,16 +71,6 @@ def model_label(settings: Settings) -> str:
     return f"{name} (embedded llama.cpp)"
 
 
-def public_url(url: str) -> str:
-    """Drop any user:password from a URL so it can be shown and logged."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
-
-
 # --------------------------------------------------------------------------- openai-compatible
 
 
@@ -108,6 +81,8 @@ class ParleyChatOpenAI(ChatOpenAI):
     send_max_tokens: bool = False
     # put the JSON schema inside response_format (llama.cpp servers turn it into a grammar)
     schema_in_response_format: bool = False
+    # PARLEY_LLM_TIMEOUT_S: bounds the whole call; `timeout` is what one attempt may take
+    total_timeout_s: float | None = None
 
     def _get_request_payload(
         self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
@@ -119,14 +94,19 @@ class ParleyChatOpenAI(ChatOpenAI):
             payload["extra_body"] = {**(payload.get("extra_body") or {}), "max_tokens": cap}
         return payload
 
-    def _errors(self) -> Any:
+    def _errors(self) -> AbstractContextManager[None]:
         key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
-        return translate_errors(
-            self.openai_api_base or OPENAI_URL,
-            secret=key,
-            timeout=self.request_timeout,
-            model=self.model_name,
-        )
+        return translate_errors(self.openai_api_base or OPENAI_URL, secret=key,
+                                timeout=self.total_timeout_s or self.request_timeout,
+                                model=self.model_name)
+
+    def _deadline(self) -> float:
+        return time.monotonic() + (self.total_timeout_s or float("inf"))
+
+    def _late(self) -> ModelError:
+        url = public_url(self.openai_api_base or OPENAI_URL)
+        return ModelError(f"chat model at {url} did not finish within {self.total_timeout_s:g}s: "
+                          "raise PARLEY_LLM_TIMEOUT_S or lower PARLEY_MAX_TOKENS")
 
     def _generate(self, *args: Any, **kwargs: Any) -> Any:
         with self._errors():
@@ -137,13 +117,31 @@ class ParleyChatOpenAI(ChatOpenAI):
             return await super()._agenerate(*args, **kwargs)
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        deadline, n = self._deadline(), 0
         with self._errors():
-            yield from super()._stream(*args, **kwargs)
+            for chunk in super()._stream(*args, **kwargs):
+                if time.monotonic() > deadline:  # a server that trickles tokens forever
+                    raise self._late()
+                n += 1
+                yield chunk
+        if not n:
+            raise self._empty()
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        deadline, n = self._deadline(), 0
         with self._errors():
             async for chunk in super()._astream(*args, **kwargs):
+                if time.monotonic() > deadline:
+                    raise self._late()
+                n += 1
                 yield chunk
+        if not n:
+            raise self._empty()
+
+    def _empty(self) -> ModelError:
+        url = public_url(self.openai_api_base or OPENAI_URL)
+        return ModelError(f"chat model at {url} sent a malformed response (a stream with no "
+                          "answer in it): is PARLEY_OPENAI_BASE_URL an OpenAI-compatible server?")
 
 
 def _make_openai(settings: Settings) -> ParleyChatOpenAI:
@@ -152,12 +150,14 @@ def _make_openai(settings: Settings) -> ParleyChatOpenAI:
         raise ModelError(
             "PARLEY_OPENAI_API_KEY is not set: set it, or point PARLEY_OPENAI_BASE_URL at a local server"
         )
+    per_attempt, retries = split_timeout(settings.llm_timeout_s, settings.llm_max_retries)
     return ParleyChatOpenAI(
         base_url=settings.openai_base_url,
         api_key=SecretStr(key or NO_KEY),
         model=settings.openai_model,
-        timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
+        timeout=per_attempt,
+        max_retries=retries,
+        total_timeout_s=settings.llm_timeout_s,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
         # no `streaming=` here: an explicit False makes LangChain turn stream() into one chunk
@@ -166,63 +166,31 @@ def _make_openai(settings: Settings) -> ParleyChatOpenAI:
     )
 
 
-@contextmanager
+def chat_backend(url: str) -> Backend:
+    """How messages about the OpenAI-compatible chat model name it and its settings."""
+    return Backend("chat model", url, "PARLEY_OPENAI_BASE_URL", "PARLEY_OPENAI_API_KEY",
+                   "PARLEY_LLM_TIMEOUT_S")
+
+
 def translate_errors(
     url: str, *, secret: str | None = None, timeout: Any = None, model: str | None = None
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """Turn openai/httpx failures inside the block into one-line ModelErrors naming `url`."""
-    try:
-        yield
-    except ModelError:
-        raise
-    except _ANY_ERROR as exc:
-        raise model_error(exc, url, secret=secret, timeout=timeout, model=model) from None
+    return outside_call(chat_backend(url), ModelError, secret=secret, timeout=timeout, model=model)
 
 
 def model_error(
-    exc: BaseException,
-    url: str,
-    *,
-    secret: str | None = None,
-    timeout: Any = None,
+    exc: BaseException, url: str, *, secret: str | None = None, timeout: Any = None,
     model: str | None = None,
 ) -> ModelError:
     """Build the user-facing ModelError for an openai/httpx exception (key redacted)."""
-    where = f"chat model at {public_url(url)}"
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, _TIMEOUT_ERRORS):
-        wait = f" within {timeout:g}s" if isinstance(timeout, int | float) else ""
-        msg = f"{where} did not answer{wait}: is it overloaded? raise PARLEY_LLM_TIMEOUT_S or shorten the prompt"
-    elif isinstance(exc, _TRANSPORT_ERRORS):
-        msg = f"cannot reach {where}: is the server running? check PARLEY_OPENAI_BASE_URL"
-    elif status in (401, 403):
-        # never echo the server's text here: OpenAI quotes part of the rejected key in it
-        msg = f"{where} rejected the API key (HTTP {status}): check PARLEY_OPENAI_API_KEY"
-    elif status == 404:
-        msg = (
-            f"{where} has no model {model!r} or no such endpoint (HTTP 404): check "
-            "PARLEY_OPENAI_MODEL and PARLEY_OPENAI_BASE_URL (it usually ends in /v1)"
-        )
-    elif status == 429:
-        msg = f"{where} is rate-limiting requests (HTTP 429): wait and retry, or raise PARLEY_LLM_MAX_RETRIES"
-    elif status is not None:
-        detail = _short(getattr(exc, "message", "") or str(exc))
-        msg = f"{where} failed with HTTP {status}: {detail}"
-    else:
-        msg = f"{where} failed: {_short(str(exc))}"
-    return ModelError(redact(msg, secret))
-
-
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    msg = describe(exc, chat_backend(url), timeout=timeout, model=model)
+    return ModelError(mask_secrets(msg, secret))
 
 
 def redact(text: str, secret: str | None) -> str:
-    """Replace every occurrence of `secret` in `text` (no-op for empty/dummy keys)."""
-    if secret and secret != NO_KEY:
-        text = text.replace(secret, "***")
-    return text
+    """`text` with `secret` and anything shaped like a credential masked."""
+    return mask_secrets(text, secret)
 
 
 # --------------------------------------------------------------------------- JSON mode
@@ -250,9 +218,9 @@ def parse_json(text: str, schema: type[M], *, label: str = "chat model") -> M:
     try:
         return schema.model_validate(json.loads(body))
     except (json.JSONDecodeError, ValidationError) as exc:
-        reason = _short(str(exc).splitlines()[0], 120)
+        reason = short(str(exc).splitlines()[0], 120)
         raise ModelOutputError(
-            f"{label} returned no valid {schema.__name__} JSON ({reason}): got {_short(text, 120)!r}"
+            f"{label} returned no valid {schema.__name__} JSON ({reason}): got {short(text, 120)!r}"
         ) from None
 
 

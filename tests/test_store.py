@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from store_helpers import make_article, para_chunks
 
-from parley.core.errors import StoreError
+from parley.core.errors import SettingsError, StoreError
 from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings
@@ -112,7 +112,7 @@ def test_corrupt_sqlite_is_a_store_error(settings, fake):
 
 
 def test_bad_collection_name_names_the_setting(fake):
-    with pytest.raises(StoreError, match="PARLEY_COLLECTION"):
+    with pytest.raises(SettingsError, match="PARLEY_COLLECTION"):  # refused when read
         ChunkStore.open(get_settings(collection="x"), fake)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from parley.core.boundary import Backend, outside_call, split_timeout
 from parley.core.errors import EmbeddingError
 
 if TYPE_CHECKING:
@@ -134,16 +135,29 @@ class OnnxMiniLM(ParleyEmbeddings):
 
 
 class OpenAICompatEmbeddings(ParleyEmbeddings):
-    """Embeddings from any OpenAI-compatible `/embeddings` endpoint (optional backend)."""
+    """Embeddings from any OpenAI-compatible `/embeddings` endpoint (optional backend).
+
+    Every call goes through the one error boundary: failures, timeouts and malformed answers
+    become one EmbeddingError line naming the URL, never the key; `timeout_s` bounds each call
+    of the endpoint, its retry included.
+    """
 
     def __init__(
-        self, *, model: str, base_url: str | None, api_key: str | None, batch_size: int = 64
+        self, *, model: str, base_url: str | None, api_key: str | None, batch_size: int = 64,
+        timeout_s: float = 60.0, max_retries: int = 1,
     ):
-        from openai import OpenAI
+        from openai import OpenAI  # only this optional backend pays for the import
 
         self.name = model
         self.batch_size = batch_size
-        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=1)
+        self.timeout_s = timeout_s
+        self._key = api_key
+        per_attempt, retries = split_timeout(timeout_s, max_retries)
+        self._backend = Backend("embedding endpoint", base_url or "https://api.openai.com/v1",
+                                "PARLEY_EMBEDDING_BASE_URL", "PARLEY_EMBEDDING_API_KEY",
+                                "PARLEY_EMBEDDING_TIMEOUT_S", model_setting="PARLEY_EMBEDDING_MODEL")
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                              timeout=per_attempt, max_retries=retries)
         self._dim: int | None = None
 
     @property
@@ -153,19 +167,24 @@ class OpenAICompatEmbeddings(ParleyEmbeddings):
             self._dim = int(self.embed_array(["dimension probe"]).shape[1])
         return self._dim
 
+    def _call(self, batch: list[str]) -> list[list[float]]:
+        with outside_call(self._backend, EmbeddingError, secret=self._key, timeout=self.timeout_s,
+                          model=self.name):
+            resp = self._client.embeddings.create(model=self.name, input=batch)
+            data = sorted(resp.data, key=lambda d: d.index)
+            rows = [list(d.embedding) for d in data]
+        if len(rows) != len(batch) or any(not r for r in rows) or len({len(r) for r in rows}) > 1:
+            raise EmbeddingError(
+                f"{self._backend.where} sent a malformed response: {len(rows)} vectors for "
+                f"{len(batch)} texts; is PARLEY_EMBEDDING_BASE_URL an embeddings server?"
+            )
+        return rows
+
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts through the endpoint in batches."""
         rows: list[list[float]] = []
         for b in range(0, len(texts), self.batch_size):
-            batch = [t or " " for t in texts[b : b + self.batch_size]]
-            try:
-                resp = self._client.embeddings.create(model=self.name, input=batch)
-            except Exception as e:
-                raise EmbeddingError(
-                    f"embedding endpoint PARLEY_EMBEDDING_BASE_URL failed for model "
-                    f"'{self.name}': {type(e).__name__}: {e}"
-                ) from e
-            rows.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+            rows.extend(self._call([t or " " for t in texts[b : b + self.batch_size]]))
         arr = np.array(rows, dtype=np.float32).reshape(len(rows), -1)
         if len(rows):
             self._dim = arr.shape[1]
@@ -217,6 +236,8 @@ def make_embedder(settings: Settings) -> ParleyEmbeddings:
             base_url=settings.embedding_base_url,
             api_key=key,
             batch_size=max(settings.embedding_batch_size, 16),
+            timeout_s=settings.embedding_timeout_s,
+            max_retries=settings.llm_max_retries,
         )
     if settings.embedding_model != MINILM_NAME:
         raise EmbeddingError(

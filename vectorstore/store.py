@@ -18,6 +18,7 @@ import numpy as np
 
 from parley.core.errors import StoreError
 from parley.core.schema import Chunk
+from parley.core.secrets import public_url
 from parley.core.settings import Settings
 
 MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
@@ -118,7 +119,7 @@ class ChunkStore:
         self.settings = settings
         self.model_name = model_name
         self.dim = int(dim)
-        self.where = settings.chroma_url or str(settings.chroma_path)
+        self.where = public_url(settings.chroma_url) if settings.chroma_url else str(settings.chroma_path)
         if client is None:
             client = _http_client(settings.chroma_url) if settings.chroma_url else _persistent_client(settings)
         self._client = client
@@ -214,6 +215,7 @@ class ChunkStore:
                 parts.append(vecs)
         vecs = np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
         old = set(self._ids_of([src for src, _, _ in items]))
+        self._bump()  # before as well as after: a write cut short still shows as a change
         # upsert first so the source stays searchable; a crash here leaves extras that a re-run removes
         for b in range(0, len(chunks), MAX_BATCH):
             part = chunks[b : b + MAX_BATCH]
@@ -233,6 +235,8 @@ class ChunkStore:
     def delete_source(self, source: str) -> int:
         """Remove every chunk of `source`; return how many were removed."""
         ids = self._ids_of([source])
+        if ids:
+            self._bump()  # before as well as after: a delete cut short still shows as a change
         for b in range(0, len(ids), MAX_BATCH):
             self._call("delete", self._col.delete, ids=ids[b : b + MAX_BATCH])
         if ids:

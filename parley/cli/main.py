@@ -30,6 +30,9 @@ def _add_ingest(sub: Any) -> None:
     p = sub.add_parser("ingest", help="add articles (files or directories) to the store")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--analyse", action="store_true",
+                   help="then label stance for every actor's default brief (model time; "
+                        "otherwise it happens on the first brief or with `parley analyse`)")
     p.set_defaults(func=cmd_ingest)
 
 
@@ -47,8 +50,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     store = ChunkStore.open(settings, embedder)
     report = ingest_paths(
         args.paths, settings, embedder, store, DocStore(settings.articles_dir),
-        progress=not args.json and sys.stderr.isatty(),
+        progress=not args.json,  # a bar on a terminal, else a line every few seconds
     )
+    # searchable now; the ledger (rules, no model) is stored per article right after
+    svc = Parley(settings, embedder=embedder, store=store)
+    svc.analyse_ledger()
+    if args.analyse:
+        analyse_corpus(svc)
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
@@ -104,12 +112,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- entry point ----------------------------------------------------------------------------
 
-from parley.cli.brief import _add_actors, _add_brief  # noqa: E402
+from parley.cli.brief import _add_actors, _add_analyse, _add_brief, analyse_corpus  # noqa: E402
 from parley.cli.evaluate import _add_eval, _add_stance_score  # noqa: E402
 from parley.cli.qa import _add_ask  # noqa: E402
+from parley.service import Parley  # noqa: E402
 
 SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask, _add_brief,
-                                             _add_actors, _add_eval, _add_stance_score]
+                                             _add_analyse, _add_actors, _add_eval,
+                                             _add_stance_score]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,9 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
-    except Exception as e:  # pydantic ValidationError: name the setting, not a traceback
-        first = str(e).splitlines()
-        print(f"parley: error: invalid PARLEY_* setting: {' '.join(first[:3])}", file=sys.stderr)
+    except ParleyError as e:  # SettingsError: one line naming the variable
+        print(f"parley: error: {e}", file=sys.stderr)
         return 1
     try:
         return int(args.func(args, settings) or 0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from parley.core.secrets import mask_secrets
+
 
 class ParleyError(Exception):
-    """Base class; str(err) is a single line fit to show a user."""
+    """Base class; str(err) is a single line fit to show a user, with every secret masked."""
 
     def __init__(self, message: str):
-        super().__init__(" ".join(message.split()))
+        super().__init__(" ".join(mask_secrets(str(message)).split()))
 
 
 class IngestError(ParleyError):
@@ -28,3 +30,11 @@ class ModelError(ParleyError):
 
 class ModelOutputError(ModelError):
     """The model answered, but not in the required form (invalid JSON, label outside the set)."""
+
+
+class SettingsError(ParleyError, ValueError):
+    """A PARLEY_* setting is invalid: the message names the variable and what it must be."""
+
+
+class QuestionError(ParleyError):
+    """A question cannot be asked as given (empty, or over the length limit)."""
