@@ -365,3 +365,36 @@ def test_sentence_subject_is_the_name_not_its_demonym(registry):
     qs = _quotes("During the visit, Ukrainian President Volodymyr Zelenskyy met Biden and stressed "
                  "that “nothing is agreed”.", registry)
     assert [(q.text, q.speaker, q.kind) for q in qs] == [("nothing is agreed", "Volodymyr Zelenskyy", "direct")]
+
+
+def test_reports_without_that(registry):
+    qs = _quotes("Peskov said the talks would resume in May. "
+                 "Lavrov insisted the proposals were unacceptable. "
+                 "Blinken announced new sanctions against Moscow.", registry)
+    assert [(q.text, q.speaker, q.kind) for q in qs] == [
+        ("the talks would resume in May", "Dmitry Peskov", "reported"),
+        ("the proposals were unacceptable", "Sergei Lavrov", "reported")]  # an object is no clause
+
+
+def test_passive_attribution_names_the_speaker(registry):
+    qs = _quotes("It was said by Peskov that the talks would resume in May. "
+                 "The sanctions will stay in place, it was stated by Blinken. "
+                 "The deal was announced as reported by TASS.", registry)
+    assert [(q.text, q.speaker, q.actor, q.kind) for q in qs] == [
+        ("the talks would resume in May", "Dmitry Peskov", "russia", "reported"),
+        ("The sanctions will stay in place", "Antony Blinken", "united-states", "reported")]
+
+
+def test_joint_statements_credit_every_speaker(registry):
+    qs = _quotes("Sullivan and Blinken said that Washington remains open to talks. "
+                 "“We are ready,” Zelensky, Sullivan and Blinken said. "
+                 "In Kyiv, Blinken said the bridge was repaired.", registry)
+    said = [(q.text, q.speaker, q.actor) for q in qs]
+    assert said == [
+        ("Washington remains open to talks", "Antony Blinken", "united-states"),
+        ("Washington remains open to talks", "Jake Sullivan", "united-states"),
+        ("We are ready", "Antony Blinken", "united-states"),
+        ("We are ready", "Jake Sullivan", "united-states"),
+        ("We are ready", "Volodymyr Zelenskyy", "ukraine"),
+        ("the bridge was repaired", "Antony Blinken", "united-states")]  # "In Kyiv" is no speaker
+    assert len({q.id for q in qs}) == len(qs)  # each credit is its own entry

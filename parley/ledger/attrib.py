@@ -76,6 +76,7 @@ class Anchor:
     relay: bool = False  # "quoted X as saying": X's words, relayed by someone else
     according: bool = False
     title: str | None = None  # an appositive title after the name (", chief executive of Y,")
+    co: tuple[tuple[int, int], ...] = ()  # more speakers of a joint statement ("A and B said")
 
 
 _TOKEN = re.compile(r"[\w'’.\-]+|[^\w\s]")
@@ -185,14 +186,20 @@ def find_anchors(masked: str, a: int, b: int) -> list[Anchor]:
         verb = m.group(1)
         before = masked[a : m.start()].rstrip()
         after = masked[m.end() : b]
-        if re.match(r"\s+by\b", after) or re.search(r"\bas$", before):
-            continue  # passive or "as reported by": a channel, not a speaker
+        if re.search(r"\bas$", before):
+            continue  # "as reported by": a channel, not a speaker
+        if re.match(r"\s+by\b", after):
+            passive = _passive(masked, m, a, b)  # "it was said by X (that …)"
+            if passive is not None:
+                out.append(passive)
+            continue
         tense = VERBS[verb]
         if tense == "infinitive" and not re.search(r"\bto$", before):
             continue  # "a report that…", "will continue": not a statement
         np = np_before(masked, m.start(), a)
         if np is not None:
-            out.append(Anchor(np[0], m.end(), verb, tense, np))
+            co = _co_speakers(masked, np[0], a)
+            out.append(Anchor(co[-1][0] if co else np[0], m.end(), verb, tense, np, co=tuple(co)))
             continue
         if tense in ("past", "present") and (re.search(r"[,”\"»’]$", before) or not before):
             span, title = np_after(masked, m.end(), b)
@@ -202,6 +209,36 @@ def find_anchors(masked: str, a: int, b: int) -> list[Anchor]:
         if tense in ("participle", "infinitive") or re.search(r"(?:\band|\bbut|,)$", before):
             out.append(Anchor(m.start(), m.end(), verb, tense, None, implicit=True))
     return sorted(out, key=lambda x: x.start)
+
+
+_PASSIVE_AUX = re.compile(r"(?:\b[Ii]t\s+)?\b(?:was|were|is|are|has\s+been|have\s+been|had\s+been)\s*$")
+
+
+def _passive(masked: str, m: re.Match[str], a: int, b: int) -> Anchor | None:
+    """ "(it) was said by X": the speaker is the agent after "by"; the anchor starts at "it"/"was"."""
+    aux = _PASSIVE_AUX.search(masked, a, m.start())
+    if aux is None or VERBS[m.group(1)] != "past":
+        return None
+    by = re.compile(r"\s+by\s+").match(masked, m.end(), b)
+    span, _ = np_after(masked, by.end(), b) if by else (None, None)
+    if span is None:
+        return None
+    return Anchor(aux.start(), span[1], m.group(1), "past", span)
+
+
+def _co_speakers(masked: str, head: int, floor: int) -> list[tuple[int, int]]:
+    """The other noun phrases of "A, B and C said" before C (nearest first); none without "and"."""
+    out: list[tuple[int, int]] = []
+    while True:
+        rx = r"(?:,\s*and|\s+and)\s+$" if not out else r"(?:,)\s*$"
+        link = re.compile(rx).search(masked, floor, head)
+        if link is None:
+            return out
+        prev = np_before(masked, link.start(), floor)
+        if prev is None:
+            return out
+        out.append(prev)
+        head = prev[0]
 
 
 _TIME = re.compile(
@@ -214,6 +251,9 @@ _TIME = re.compile(
     r"|on\s+the\s+sidelines\s+of\s+(?:[\w\-]+\s+){0,6}?[\w\-]+)(?![\w])",
     re.I,
 )
+# a reported clause without "that" has its own verb early on: "insisted [the talks] were over"
+_FINITE = re.compile(r"(?:[\w'’\-]+\s+){1,5}?(?:is|are|was|were|will|would|had|has|have|could"
+                     r"|should|must|can|cannot|can't|won't|did|does|do|might|may)\b")
 _TELL_OBJ = re.compile(r"\s+(?:reporters|journalists|parliament|lawmakers|the\s+[\w\-]+|[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)")
 
 
@@ -228,8 +268,9 @@ def clause_after(masked: str, anchor: Anchor, b: int) -> tuple[int, int] | None:
     m = re.compile(r"\s*(?:,\s*)?(that\b|:)\s*").match(masked, pos, b)
     if m:
         return pos + (m.end() - pos), b
-    if anchor.verb in BARE_OK or anchor.relay or anchor.according:
-        m = re.compile(r"\s*,?\s*(?=[\w“\"‘])").match(masked, pos, b)
-        if m:
-            return m.end(), b
+    m = re.compile(r"\s*,?\s*(?=[\w“\"‘])").match(masked, pos, b)
+    if m and (anchor.verb in BARE_OK or anchor.relay or anchor.according):
+        return m.end(), b
+    if m and _FINITE.match(masked, m.end(), b):  # "insisted the proposals were …": a clause
+        return m.end(), b
     return None

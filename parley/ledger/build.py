@@ -86,7 +86,8 @@ def _resolve(text: str, masked: str, a: int, b: int, mentions: list[Mention], ct
             continue
         if an.title and not sp.anonymous:
             sp = replace(sp, title=an.title)
-        sp = replace(sp, pos=an.start)
+        co = [c for a2, b2 in an.co if (c := ctx.speaker(text[a2:b2], a2)) is not None]
+        sp = replace(sp, pos=an.start, co=tuple(c for c in co if c.name != sp.name))
         ctx.said(sp)
         out.append((an, sp))
     return out
@@ -125,12 +126,24 @@ def _clause(masked: str, an: Anchor, a: int, b: int) -> tuple[int, int] | None:
     return (s, e) if len(masked[s:e].split()) >= 3 else None
 
 
-def _quote(art: Article, span: tuple[int, int], sent: tuple[int, int], sp: Speaker | None, kind: str, actor: str | None) -> Quote:
+def _credit(art: Article, span: tuple[int, int], sent: tuple[int, int], sp: Speaker, kind: str) -> list[Quote]:
+    """One entry per speaker of the words: the speaker, then each co-speaker of a joint statement."""
+    out = [_quote(art, span, sent, sp, kind, sp.actor)]
+    for c in sp.co:
+        ckind = "anonymous" if c.anonymous else ("reported" if kind == "anonymous" else kind)
+        out.append(_quote(art, span, sent, c, ckind, c.actor, joint=True))
+    return out
+
+
+def _quote(art: Article, span: tuple[int, int], sent: tuple[int, int], sp: Speaker | None, kind: str,
+           actor: str | None, joint: bool = False) -> Quote:
     s, e = span
     named = sp is not None and not sp.anonymous and kind != "outlet"
+    # a co-speaker's entry covers the same words: its id names the speaker too
+    extra = (sp.name or sp.title or "",) if joint and sp is not None else ()
     return Quote(
         source=art.doc_id, start=s, end=e, text=art.text[s:e],
-        id=content_hash(art.doc_id, f"{s}:{e}", kind),
+        id=content_hash(art.doc_id, f"{s}:{e}", kind, *extra),
         speaker=sp.name if named and sp else None,
         speaker_title=sp.title if sp is not None and kind != "outlet" else None,
         actor=actor, kind=kind,  # type: ignore[arg-type]
@@ -139,24 +152,24 @@ def _quote(art: Article, span: tuple[int, int], sent: tuple[int, int], sp: Speak
     )
 
 
-def _unquoted(art: Article, masked: str, unit: tuple[int, int], resolved: list[tuple[Anchor, Speaker]], ctx: Context) -> Quote | None:
+def _unquoted(art: Article, masked: str, unit: tuple[int, int], resolved: list[tuple[Anchor, Speaker]], ctx: Context) -> list[Quote]:
     """A sentence without quotation marks: reported speech, or the outlet stating a position."""
     a, b = unit
     for an, sp in resolved:
         if an.tense == "present" and not sp.person and not sp.anonymous and sp.actor:
-            return _quote(art, unit, unit, None, "outlet", sp.actor)
+            return [_quote(art, unit, unit, None, "outlet", sp.actor)]
         span = _clause(masked, an, a, b)
         if span is not None:
-            return _quote(art, span, unit, sp, "anonymous" if sp.anonymous else "reported", sp.actor)
+            return _credit(art, span, unit, sp, "anonymous" if sp.anonymous else "reported")
     for m in _OUTLET_RX.finditer(masked, a, b):
         np = np_before(masked, m.start(), a)
         if np is None or masked[a : np[0]].strip():
             continue  # the subject must open the sentence: "The Kremlin assures …"
         sp = ctx.speaker(art.text[np[0] : np[1]], np[0])
         if sp is not None and not sp.person and not sp.anonymous and sp.actor:
-            return _quote(art, unit, unit, None, "outlet", sp.actor)
+            return [_quote(art, unit, unit, None, "outlet", sp.actor)]
         break
-    return None
+    return []
 
 
 def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
@@ -181,9 +194,7 @@ def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
             resolved_all += resolved
             usegs = [g for g in segs if unit[0] <= g.outer_start < unit[1]]
             if not usegs:
-                q = _unquoted(article, masked, unit, resolved, ctx)
-                if q is not None:
-                    out.append(q)
+                out += _unquoted(article, masked, unit, resolved, ctx)
                 last = resolved[-1][1] if resolved else last
                 continue
             for g in usegs:
@@ -195,8 +206,8 @@ def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
                     continue  # nobody to attribute it to: not a ledger entry
                 kind = "anonymous" if sp.anonymous else "reported" if an and an.relay else "direct"
                 if pending and g.outer_start == pa:
-                    out += [_quote(article, (p.start, p.end), st, sp, kind, sp.actor) for p, st in pending]
-                out.append(_quote(article, (g.start, g.end), _sentence_of(g, sents), sp, kind, sp.actor))
+                    out += [q for p, st in pending for q in _credit(article, (p.start, p.end), st, sp, kind)]
+                out += _credit(article, (g.start, g.end), _sentence_of(g, sents), sp, kind)
                 pending = []
                 last = sp
                 ctx.said(replace(sp, pos=g.start))

@@ -29,6 +29,7 @@ class Speaker:
     anonymous: bool = False
     person: bool = True  # False for states, alliances and bodies ("Kremlin", "Washington")
     pos: int = 0  # where the attribution is (for pronouns: who was named last)
+    co: tuple[Speaker, ...] = ()  # the others of a joint statement ("Sullivan and Blinken said")
 
 
 def _words(text: str) -> list[str]:
