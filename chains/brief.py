@@ -1,189 +1,210 @@
-"""Per-actor position briefs: stance per article and overall, claims, quotes, timeline, shifts.
+"""Per-actor position briefs, read from what ingest stored: stance per article, overall, over time.
 
-Evidence is the claims ledger (verbatim spans); the model only picks stance labels and evidence
-numbers and writes a short summary whose sentences are kept only when a statement supports
-them. Undated articles are listed apart, never given an invented date.
+Nothing is rescanned: the ledger and mentions come from the analysis store (written at ingest),
+and per-statement stance from its cache (filled in the background after ingest, or here on first
+need, with progress). Over a large corpus the brief reads the articles most relevant to the actor
+and topic (retrieval, then recency), up to the policy's limit, and says how many it read and how
+many it left out. The model only labels statements (chains.stance); the summary is the actor's
+distinct positions, each its verbatim statement (chains.positions). Overall stance and shifts come
+from dated articles; undated ones are listed apart, never given a date.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_core.output_parsers import StrOutputParser
+from pydantic import BaseModel, ConfigDict
 
-from chains.citations import EmbedFn, attach_citations
-from chains.stance import CUES, StanceChain, number_statements
+from chains.analysis import ProgressFn, StanceCache, StanceJob
+from chains.positions import PositionPolicy, group_positions
+from chains.stance_select import select_statements
 from parley.core.errors import ParleyError
 from parley.core.schema import (
-    Article,
+    ArticleAnalysis,
     Brief,
     BriefLine,
-    Chunk,
     Coverage,
-    Passage,
     Quote,
     Shift,
-    SourceSpan,
     Stance,
+    StatementStance,
     TimelineEntry,
 )
-from parley.text.words import content_tokens
-from prompts import load_prompt
+from vectorstore.analysis import AnalysisStore
 
 DEFAULT_TOPIC = "negotiations between the parties"
-CLAIM_CUES = CUES["conditional"].pattern + "|" + CUES["opposed"].pattern
+EmbedFn = Callable[[list[str]], list[list[float]]]
 
 
-def _relevance(spans: list[SourceSpan], topic: str, embed: EmbedFn | None) -> list[float]:
-    """How much each statement is about the topic (embedding cosine, else word overlap)."""
-    if embed is not None and spans:
-        import numpy as np
+class BriefPolicy(BaseModel):
+    """The brief's limits, each with where its value comes from."""
 
-        v = np.asarray(embed([topic] + [s.text for s in spans]), dtype=np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
-        return list(v[1:] @ v[0])
-    t = set(content_tokens(topic))
-    return [len(t & set(content_tokens(s.text))) / (len(t) or 1) for s in spans]
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-def statements_for(quotes: Sequence[Quote]) -> list[SourceSpan]:
-    """The distinct sentences carrying an actor's ledger entries, in text order."""
-    seen: dict[tuple[str, int, int], SourceSpan] = {}
-    for q in quotes:
-        s = q.sentence
-        seen.setdefault((s.source, s.start, s.end), s)
-    return sorted(seen.values(), key=lambda s: (s.source, s.start))
+    # Articles read per brief (each costs up to StancePolicy.max_statements model calls the
+    # first time). Not measured as a quality knob: it bounds a first brief with the embedded
+    # model to minutes (bench/RESULTS-brief.md has the per-article cost). Relevant articles
+    # beyond it are counted in Coverage.left_out, never dropped silently.
+    max_articles: int = 40
+    # Passages retrieval returns to rank articles by relevance (then recency): enough to
+    # reach past `max_articles` articles at ~5 chunks per article. Not measured.
+    retrieval_k: int = 200
+    # Positions shown as the summary lines (all of them are in Brief.positions). Was the
+    # model summary's [:4]; raised because positions are deduplicated. Not measured.
+    summary_positions: int = 6
+    # Evidence spans on the overall stance. Was [:4] in _overall. Not measured.
+    overall_evidence: int = 4
+    # Opposite labels (open vs opposed) in dated articles this many days apart or less are a
+    # contradiction, not a shift. Was the 7-day window in _shifts. Not measured: a reading of
+    # "the same week" (the seeds have no pair this close).
+    contradiction_days: int = 7
+    positions: PositionPolicy = PositionPolicy()
 
 
 class BriefChain:
-    """Build a Brief for one actor from articles, their ledger and a chat model."""
+    """Build a Brief for one actor from the analysis store and the cached stance step."""
 
-    def __init__(self, model: BaseChatModel, registry: Any, *, embed: EmbedFn | None = None,
-                 max_statements: int = 6, model_name: str = ""):
-        self.model = model
+    def __init__(self, stance: StanceCache, registry: Any, store: AnalysisStore, *,
+                 embed: EmbedFn | None = None, retriever: Any = None,
+                 policy: BriefPolicy | None = None, model_name: str = ""):
+        self.stance = stance
         self.registry = registry
+        self.store = store
         self.embed = embed
-        self.max_statements = max_statements
-        self.stance = StanceChain(model)
-        self.summary_prompt = load_prompt("brief_summary")
-        self.model_name = model_name or type(model).__name__
+        self.retriever = retriever
+        self.policy = policy or BriefPolicy()
+        self.model_name = model_name or stance.model_name
 
-    def run(self, actor: str, articles: Sequence[Article], ledger: Sequence[Quote],
-            topic: str | None = None) -> Brief:
-        """The brief for `actor` (a registry id, name or alias) on `topic`."""
+    # --- which articles -----------------------------------------------------------------------
+    def _rank(self, name: str, topic: str, docs: Sequence[str],
+              heads: dict[str, ArticleAnalysis]) -> list[str]:
+        """Articles by relevance to actor + topic (retrieval rank), then recency; undated last."""
+        if len(docs) <= self.policy.max_articles or self.retriever is None:
+            hit: dict[str, int] = {}
+        else:
+            passages = self.retriever.search(f"{name} {topic}", self.policy.retrieval_k)
+            hit = {}
+            for p in passages:
+                hit.setdefault(p.chunk.source, len(hit))
+        far = len(hit) + 1
+
+        def order(d: str) -> tuple:
+            date = heads[d].date if d in heads else None
+            return (hit.get(d, far), date is None, -(date or dt.date.min).toordinal(), d)
+
+        return sorted(docs, key=order)
+
+    def jobs(self, actor: str, topic: str | None = None) -> tuple[Any, list[StanceJob], dict]:
+        """(actor, the stance jobs a brief needs, what it read): no model call."""
         topic = topic or DEFAULT_TOPIC
         found = self.registry.resolve(actor)
         if found is None:
             raise ParleyError(f"unknown actor '{actor}': add it (or an alias) to "
                               "PARLEY_DATA_DIR/actors.yaml, or run `parley actors` to see names")
-        mine = [q for q in ledger if q.actor == found.id]
+        heads = self.store.headers()
         by_source: dict[str, list[Quote]] = defaultdict(list)
-        for q in mine:
+        for q in self.store.quotes_of(found.id):
             by_source[q.source].append(q)
+        ranked = self._rank(found.name, topic, list(by_source), heads)
+        read = ranked[: self.policy.max_articles]
+        jobs = []
+        for doc in read:
+            spans, rel = select_statements(by_source[doc], topic, self.embed, self.stance.chain.policy)
+            head = heads.get(doc)
+            jobs.append(StanceJob(doc_id=doc, content_hash=head.content_hash if head else "",
+                                  actor=found.id, actor_name=found.name, topic=topic,
+                                  date=head.date if head else None, statements=spans, relevance=rel))
+        naming = self.store.naming(found.id)
+        others = self._rank(found.name, topic, [d for d in naming if d not in by_source], heads)
+        seen = {"heads": heads, "quotes": by_source, "relevant": len(ranked), "others": others}
+        return found, jobs, seen
 
+    # --- the brief ----------------------------------------------------------------------------
+    def run(self, actor: str, topic: str | None = None, *,
+            progress: ProgressFn | None = None) -> Brief:
+        """The brief for `actor` (a registry id, name or alias) on `topic`."""
+        topic = topic or DEFAULT_TOPIC
+        found, jobs, seen = self.jobs(actor, topic)
+        heads: dict[str, ArticleAnalysis] = seen["heads"]
+        labelled = self.stance.label(jobs, progress, what=f"stance of {found.name}")
+        chain = self.stance.chain
         per_article: list[Stance] = []
-        chosen: list[SourceSpan] = []
-        for art in articles:
-            spans = statements_for(by_source.get(art.doc_id, []))
-            rel = _relevance(spans, topic, self.embed)
-            top = sorted(zip(rel, range(len(spans)), spans, strict=True), reverse=True)[: self.max_statements]
-            keep = [s for _, _, s in sorted(top, key=lambda x: x[1])]
-            st = self.stance.classify(found.name, topic, keep, source=art.doc_id, date=art.meta.date)
-            per_article.append(st)
-            chosen += keep
-
-        overall = self._overall(found.name, topic, per_article)
-        timeline, undated = self._timeline(articles, per_article)
+        labels: dict[tuple[str, int, int], StatementStance] = {}
+        for job, lab in zip(jobs, labelled, strict=True):
+            per_article.append(chain.aggregate(found.name, topic, lab, source=job.doc_id, date=job.date))
+            labels.update({(s.span.source, s.span.start, s.span.end): s for s in lab})
+        placed = [(j, s, lab) for j, s, lab in zip(jobs, per_article, labelled, strict=True) if s.label]
+        timeline, undated = self._timeline(placed, heads)
+        read_docs = [j.doc_id for j in jobs]
+        placed_docs = {j.doc_id for j, _, _ in placed}
+        outlets = {d: h.outlet for d, h in heads.items()}
+        quotes = [q for d in read_docs if d in placed_docs for q in seen["quotes"][d]]
+        positions, disagreements = group_positions(
+            [q for q in quotes if (q.sentence.source, q.sentence.start, q.sentence.end) in labels],
+            labels, outlets, self.policy.positions)
         return Brief(
-            actor=found.name, topic=topic, stance=overall, per_article=per_article,
-            summary=self._summary(found.name, topic, chosen),
-            claims=self._claims(per_article), quotes=sorted(
-                [q for q in mine if q.kind == "direct"], key=lambda q: (str(q.date), q.source, q.start)),
+            actor=found.name, topic=topic, stance=self._overall(found.name, topic, placed),
+            per_article=[s for _, s, _ in placed],
+            summary=[BriefLine(text=p.text, citations=p.sources)
+                     for p in positions[: self.policy.summary_positions]],
+            positions=positions, disagreements=disagreements,
+            quotes=sorted((q for q in quotes if q.kind == "direct"),
+                          key=lambda q: (q.date is None, str(q.date), q.source, q.start)),
             timeline=timeline, undated=undated, shifts=self._shifts(timeline),
-            coverage=self._coverage(articles, per_article), model=self.model_name,
+            coverage=self._coverage(jobs, placed, seen, heads), model=self.model_name,
         )
 
-    def _overall(self, name: str, topic: str, stances: list[Stance]) -> Stance:
-        labelled = [s for s in stances if s.label]
-        if not labelled:
-            return Stance(actor=name, topic=topic, source=None, label=None, rationale="no position found")
-        weight: Counter[str] = Counter()
-        for s in labelled:
-            weight[s.label] += s.confidence or 0.1
-        label, w = weight.most_common(1)[0]
-        share = w / sum(weight.values())
-        evidence = [e for s in labelled if s.label == label for e in s.evidence][:4]
-        return Stance(actor=name, topic=topic, source=None, label=label,  # type: ignore[arg-type]
-                      confidence=round(share * max(s.confidence for s in labelled if s.label == label), 3),
-                      evidence=evidence,
-                      rationale=f"{sum(1 for s in labelled if s.label == label)} of {len(labelled)} "
-                                f"articles with a position say {label}")
-
-    def _summary(self, name: str, topic: str, statements: list[SourceSpan]) -> list[BriefLine]:
-        if not statements:
-            return []
-        statements = statements[:8]
-        system, user = self.summary_prompt.render(actor=name, topic=topic,
-                                                  statements=number_statements(statements))
-        text = (self.model | StrOutputParser()).invoke([SystemMessage(system), HumanMessage(user)])
-        passages = [Passage(chunk=Chunk(id=f"s{i}", source=s.source, start=s.start, end=s.end, text=s.text,
-                                        index=i, doc_hash=""), rank=i, score=1.0)
-                    for i, s in enumerate(statements, 1)]
-        attached = attach_citations(text, passages, embed=self.embed)
-        by_n = {c.n: c for c in attached.citations}
-        lines = [BriefLine(text=s.text, citations=[SourceSpan(**by_n[n].model_dump(
-            include={"source", "start", "end", "text"})) for n in s.citations])
-            for s in attached.sentences if s.supported][:4]
-        if len(lines) < 2:  # the model's summary did not hold up: quote the evidence instead
-            lines = [BriefLine(text=s.text, citations=[s]) for s in statements[:3]]
-        return lines
+    def _overall(self, name: str, topic: str, placed: list) -> Stance:
+        """Overall stance from the dated articles' statements (undated ones only when none is)."""
+        dated = [(j, s, lab) for j, s, lab in placed if j.date is not None]
+        use, basis = (dated, "dated") if dated else (placed, "undated")
+        if not use:
+            return Stance(actor=name, topic=topic, source=None, label=None,
+                          rationale="no position found in the articles read")
+        statements = [x for _, _, lab in use for x in lab]
+        st = self.stance.chain.aggregate(name, topic, statements)
+        agree = sum(1 for _, s, _ in use if s.label == st.label)
+        note = (f"{agree} of {len(use)} {basis} articles with a position say {st.label}; "
+                f"from {len(statements)} statements")
+        if basis == "undated":
+            note += " (no dated article has a position)"
+        return st.model_copy(update={"evidence": st.evidence[: self.policy.overall_evidence],
+                                     "rationale": note})
 
     @staticmethod
-    def _claims(stances: list[Stance]) -> list[BriefLine]:
-        import re
-
-        rx = re.compile(CLAIM_CUES, re.I)
-        seen, out = set(), []
-        for st in stances:
-            for e in st.evidence:
-                key = (e.source, e.start)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append((0 if rx.search(e.text) else 1, BriefLine(text=e.text, citations=[e])))
-        return [b for _, b in sorted(out, key=lambda x: x[0])][:8]
-
-    @staticmethod
-    def _timeline(articles: Sequence[Article], stances: list[Stance]):
+    def _timeline(placed: list, heads: dict[str, ArticleAnalysis]):
         dated, undated = [], []
-        for art, st in zip(articles, stances, strict=True):
-            if st.label is None:
-                continue
-            entry = TimelineEntry(source=art.doc_id, date=art.meta.date, outlet=art.meta.outlet,
-                                  title=art.meta.title, stance=st)
-            (dated if art.meta.date else undated).append(entry)
-        dated.sort(key=lambda e: e.date)
+        for job, st, _ in placed:
+            head = heads.get(job.doc_id)
+            entry = TimelineEntry(source=job.doc_id, date=job.date, stance=st,
+                                  outlet=head.outlet if head else None,
+                                  title=head.title if head else None)
+            (dated if job.date else undated).append(entry)
+        dated.sort(key=lambda e: (e.date, e.source))
         return dated, undated
 
-    @staticmethod
-    def _shifts(timeline: list[TimelineEntry]) -> list[Shift]:
+    def _shifts(self, timeline: list[TimelineEntry]) -> list[Shift]:
         out = []
         for a, b in zip(timeline, timeline[1:], strict=False):
             la, lb = a.stance.label, b.stance.label
             if la and lb and la != lb:
-                close = abs((b.date - a.date).days) <= 7
+                close = abs((b.date - a.date).days) <= self.policy.contradiction_days
                 kind = "contradiction" if close and {la, lb} == {"open", "opposed"} else "shift"
-                out.append(Shift(before=a.source, after=b.source, from_label=la, to_label=lb, kind=kind,
-                                 note=f"{la} on {a.date} → {lb} on {b.date}"))
+                out.append(Shift(before=a.source, after=b.source, from_label=la, to_label=lb,
+                                 kind=kind, note=f"{la} on {a.date} → {lb} on {b.date}"))
         return out
 
-    @staticmethod
-    def _coverage(articles: Sequence[Article], stances: list[Stance]) -> Coverage:
-        used = [a for a, s in zip(articles, stances, strict=True) if s.label]
-        outlets = {a.meta.outlet for a in used if a.meta.outlet}
-        return Coverage(articles=len(used), outlets=len(outlets), sources=[a.doc_id for a in used],
-                        total_articles=len(articles))
+    def _coverage(self, jobs: list[StanceJob], placed: list, seen: dict,
+                  heads: dict[str, ArticleAnalysis]) -> Coverage:
+        used = [j.doc_id for j, _, _ in placed]
+        named = [heads[d].outlet for d in used if d in heads and heads[d].outlet]
+        return Coverage(
+            articles=len(used), outlets=len(set(named)), sources=used,
+            total_articles=len(heads), unknown_outlets=len(used) - len(named),
+            relevant=seen["relevant"], read=len(jobs), left_out=seen["relevant"] - len(jobs),
+            no_position=len(jobs) - len(used), others_only=len(seen["others"]),
+            others_only_sources=seen["others"][: self.policy.max_articles],
+        )

@@ -20,9 +20,17 @@ from chains.analysis import Progress, ProgressFn, StanceCache, analyse_article, 
 from chains.brief import DEFAULT_TOPIC, BriefChain
 from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
+from chains.stance import StanceChain
+from parley.actors.registry import ActorRegistry
 from parley.core.schema import Answer, Article, Brief, Quote
 from parley.core.settings import Settings
+from parley.ledger.build import build_ledger
 from vectorstore.analysis import AnalysisStore
+from vectorstore.docstore import DocStore
+from vectorstore.embeddings import make_embedder
+from vectorstore.ingest import ingest_paths, remove_source
+from vectorstore.retrieval import HybridRetriever
+from vectorstore.store import ChunkStore
 
 
 class Parley:
@@ -47,34 +55,28 @@ class Parley:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from vectorstore.embeddings import make_embedder
-
             self._embedder = make_embedder(self.settings)
         return self._embedder
 
     @property
     def store(self) -> Any:
         if self._store is None:
-            from vectorstore.store import ChunkStore
-
             self._store = ChunkStore.open(self.settings, self.embedder)
         return self._store
 
     @cached_property
     def docstore(self) -> Any:
-        from vectorstore.docstore import DocStore
-
         return DocStore(self.settings.articles_dir)
 
     @cached_property
     def retriever(self) -> Any:
-        from vectorstore.retrieval import HybridRetriever
-
         return HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k)
 
     @property
     def model(self) -> BaseChatModel:
         if self._model is None:
+            # lazy: chains.models loads langchain_openai and openai (~1-3 s); only commands that
+            # run a model pay for it (parley ingest/search/actors never do)
             from chains.models import make_chat_model
 
             self._model = make_chat_model(self.settings)
@@ -84,12 +86,14 @@ class Parley:
         return self.settings.describe()["llm"]
 
     # --- corpus -------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path | str], *, progress: bool = False) -> Any:
-        """Ingest files/folders into the store; returns the IngestReport."""
-        from vectorstore.ingest import ingest_paths
+    def ingest(self, paths: Iterable[Path | str], *, progress: bool = False,
+               on_progress: Any = None) -> Any:
+        """Ingest files/folders into the store; returns the IngestReport.
 
+        on_progress(IngestProgress) hears after every file: counts, chunks/s, ETA.
+        """
         report = ingest_paths(list(paths), self.settings, self.embedder, self.store, self.docstore,
-                              progress=progress)
+                              progress=progress, on_progress=on_progress)
         self.analyse_ledger()  # rules only: ~ms per article; the model's part comes later
         return report
 
@@ -105,7 +109,7 @@ class Parley:
 
     def remove(self, doc_id: str) -> int:
         """Remove a document and its chunks; returns how many chunks went."""
-        n = self.store.delete_source(doc_id)
+        n = remove_source(self.store, doc_id)  # the chunks and their lexical-index rows
         self.docstore.delete(doc_id)
         self.analysis.delete(doc_id)
         return n
@@ -141,8 +145,6 @@ class Parley:
     # --- actors and briefs --------------------------------------------------------------------
     @cached_property
     def registry(self) -> Any:
-        from parley.actors.registry import ActorRegistry
-
         return ActorRegistry.load(self.settings)
 
     def actor_names(self) -> list[str]:
@@ -151,8 +153,6 @@ class Parley:
 
     def ledger(self, articles: Sequence[Article] | None = None) -> list[Quote]:
         """The claims ledger of the corpus (quotes, reported speech, anonymous and outlet claims)."""
-        from parley.ledger.build import build_ledger
-
         return build_ledger(articles if articles is not None else self.articles(), self.registry)
 
     # --- analysis once per article -----------------------------------------------------------
@@ -181,8 +181,6 @@ class Parley:
     @cached_property
     def stance_cache(self) -> StanceCache:
         """The stance step with its cache; concurrent calls only against a server."""
-        from chains.stance import StanceChain
-
         limit = 1 if self.settings.llm_backend == "local" else self.settings.llm_concurrency
         return StanceCache(self.analysis, StanceChain(self.model), model_name=self.model_label(),
                            concurrency=limit)
