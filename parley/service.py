@@ -22,6 +22,7 @@ from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
 from chains.stance import StanceChain
 from parley.actors.registry import ActorRegistry
+from parley.core.limits import check_question
 from parley.core.schema import Answer, Article, Brief, Quote
 from parley.core.settings import Settings
 from parley.ledger.build import build_ledger
@@ -137,9 +138,11 @@ class Parley:
         )
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[QAEvent]:
+        question = check_question(question, self.settings.max_question_chars)  # before any model
         return self.qa_chain().stream({"question": question, "history": list(history)})
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        question = check_question(question, self.settings.max_question_chars)
         return self.qa_chain().invoke({"question": question, "history": list(history)})
 
     # --- actors and briefs --------------------------------------------------------------------

@@ -33,6 +33,8 @@ def _modules() -> list[str]:
     mods = []
     for pkg in PACKAGES:
         for path in sorted((REPO / pkg).rglob("*.py")):
+            if path.name == "__main__.py":  # runs the program when imported
+                continue
             parts = path.relative_to(REPO).with_suffix("").parts
             mods.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return mods
