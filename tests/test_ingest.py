@@ -82,14 +82,19 @@ def test_bad_files_are_skipped_with_reasons(tmp_path, seed_texts):
     assert set(store.sources()) == {name}
 
 
-def test_duplicate_file_names_are_skipped(tmp_path, seed_texts):
+def test_same_file_name_in_two_folders_keeps_both(tmp_path, seed_texts):
     name, text = next(iter(seed_texts.items()))
     for d in ("a", "b"):
         (tmp_path / d).mkdir()
         (tmp_path / d / name).write_text(text + d)
     s, e, store, ds = _open()
     r = ingest_paths([tmp_path / "a", tmp_path / "b"], s, e, store, ds, progress=False, **HAND_READERS)
-    assert r.added == 1 and len(r.skipped) == 1 and "same file name" in r.skipped[0][1]
+    assert r.added == 2 and not r.skipped
+    assert set(store.sources()) == {name, f"b/{name}"}
+    assert {ds.get(i).text[-1] for i in (name, f"b/{name}")} == {"a", "b"}
+    again = ingest_paths([tmp_path / "b", tmp_path / "a"], s, e, store, ds, progress=False,
+                         **HAND_READERS)
+    assert again.unchanged == 2 and again.added == again.replaced == 0
 
 
 def test_interrupted_ingest_is_redone(tmp_path, seed_texts, monkeypatch):
@@ -112,9 +117,11 @@ def test_interrupted_ingest_is_redone(tmp_path, seed_texts, monkeypatch):
     # and a half-deleted document: its chunk count no longer matches its record
     victim = ds.ids()[0]
     ids = [c.id for c in store.all_chunks() if c.source == victim]
+    store._bump()  # a delete cut short: every store write moves the generation before it starts
     store._col.delete(ids=ids[:1])
     r = ingest_paths(paths, s, e, store, ds, progress=False, **HAND_READERS)
-    assert r.unchanged == 2 and r.added + r.replaced == 4
+    # the three documents stored before the crash but without a record are not embedded again
+    assert r.unchanged == 2 and r.resumed == 3 and r.replaced == 1 and r.chunks == len(ids)
     _assert_consistent(store, ds)
     assert len(ds.ids()) == 6
 
@@ -171,20 +178,30 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path, seed_texts):
     assert proc.poll() is None, f"ingest finished before the kill: {proc.stderr.read()[-500:]!r}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(DocStore(s.articles_dir).ids())
+    recorded = set(DocStore(s.articles_dir).ids())
+    done_before = len(recorded)
     assert 0 < done_before < 40
+    e = FakeEmbeddings()  # only to open the store under the real model's name and dim
+    e.name, e.dim = "all-MiniLM-L6-v2", 384
+    pre = ChunkStore.open(s, e).sources()  # what the killed run left in Chroma
 
     out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=400)
     assert out.returncode == 0, out.stderr[-2000:]
+    from vectorstore.ftsindex import FtsIndex
     from vectorstore.ingest import IngestReport
 
     r = IngestReport.model_validate_json(out.stdout.strip().splitlines()[-1])
-    assert r.unchanged == done_before and r.added + r.replaced == 40 - done_before
-    e = FakeEmbeddings()  # only to open the store under the real model's name and dim
-    e.name, e.dim = "all-MiniLM-L6-v2", 384
+    assert r.unchanged == done_before and r.added + r.replaced + r.resumed == 40 - done_before
     store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)
     _assert_consistent(store, ds)
     assert len(ds.ids()) == 40
+    # stored but unrecorded documents were kept, not embedded again; everything else was embedded
+    final = store.sources()
+    kept = {d for d, v in pre.items() if d not in recorded and v == final[d]}
+    assert r.resumed == len(kept)
+    assert r.chunks == sum(v["chunks"] for d, v in final.items() if d not in recorded | kept)
+    idx = FtsIndex.for_store(store)  # the lexical index matches Chroma again
+    assert idx.sync(store) == 0 and idx.sources() == final and idx.count() == store.count()
 
 
 def test_unreadable_file_is_skipped_not_fatal(tmp_path, seed_texts):
@@ -204,3 +221,27 @@ def test_unreadable_file_is_skipped_not_fatal(tmp_path, seed_texts):
     r = ingest_paths([corpus], s, e, store, ds, progress=False, **kw)
     assert r.added == 1 and r.skipped[0][0] == str(locked)
     assert "PermissionError" in r.skipped[0][1] and "\n" not in r.skipped[0][1]
+
+
+def test_progress_reaches_the_callback_and_log_lines(tmp_path, seed_texts, capsys):
+    import io
+
+    from vectorstore.progress import ProgressReporter
+
+    paths = generate_corpus(tmp_path / "gen", seed_texts, n_files=6)
+    s, e, store, ds = _open()
+    seen = []
+    r = ingest_paths(paths, s, e, store, ds, progress=False, on_progress=seen.append, **HAND_READERS)
+    assert [p.files_done for p in seen if p.chunks == seen[-1].chunks][-1] == 6
+    assert seen[-1].files_total == 6 and seen[-1].chunks == r.chunks and seen[-1].fraction == 1.0
+    assert all(a.files_done <= b.files_done and a.chunks <= b.chunks for a, b in zip(seen, seen[1:]))
+    assert seen[-1].chunks_per_s > 0 and seen[-1].eta_s == 0
+    assert capsys.readouterr().err == ""  # progress=False: nothing printed
+
+    log = io.StringIO()  # not a terminal: plain lines, not a bar
+    rep = ProgressReporter(4, 400, show=True, stream=log, every_s=0.0)
+    rep.update(files=1, nbytes=100, chunks=10)
+    rep.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("ingest: 1/4 files (25%), 10 chunks searchable") and "ETA" in lines[0]
+    assert "\r" not in log.getvalue() and len(lines) == 3

@@ -1,8 +1,10 @@
-"""Hybrid retrieval: tokenising, spelling variants, BM25 scoring, RRF, cache refresh, LangChain API."""
+"""Hybrid retrieval over the store and its on-disk lexical index: fusion, syncing, LangChain API.
+
+The lexical index itself (BM25, variants, add/replace/remove, restart, processes): test_ftsindex.py.
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from langchain_core.documents import Document
 from store_helpers import HAND_READERS, make_article, para_chunks
@@ -12,7 +14,7 @@ from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
 from vectorstore.ingest import ingest_paths
-from vectorstore.lexical import STOPWORDS, LexicalIndex, tokenize
+from vectorstore.ftsindex import FtsIndex
 from vectorstore.retrieval import HybridRetriever, passages_from_documents, rrf
 from vectorstore.store import ChunkStore
 
@@ -20,28 +22,6 @@ ZAK, PESKOV_DOCS = "000_997b5712c965d847.txt", {"001_a8fea508baf53730.txt", "003
 
 
 # tokens, folding and edit distance: tests/test_text.py (parley.text is the one toolkit)
-
-
-def test_variants_find_spellings_but_not_noise():
-    idx = LexicalIndex(["Maria Zajarova said", "Peskow told reporters", "aid to Kiev", "Kremlin keeps quiet"])
-    assert ("zajarova", 2) in idx.variants("zakharova")
-    assert ("peskow", 1) in idx.variants("peskov")
-    assert ("kiev", 2) in idx.variants("kyiv")
-    assert idx.variants("keep") == [("keeps", 0)]  # same stem
-    assert idx.variants("said") == []  # stopwords never expand
-    w = idx.expand("What did Zakharova say?")
-    assert "what" not in w and w["zajarova"] > 0.5
-
-
-def test_inverted_index_matches_rank_bm25(seed_texts):
-    texts = [t for t in seed_texts.values()]
-    idx = LexicalIndex(texts)
-    for q in ["Peskov Kremlin", "negotiations with Ukraine", "Ryabkov concessions"]:
-        terms = [t for t in tokenize(q) if t not in STOPWORDS]
-        assert set(idx.expand(q)) >= set(terms)
-        exact = LexicalIndex(texts)
-        exact.expand = lambda q, _t=terms: dict.fromkeys(_t, 1.0)  # no variants: plain BM25
-        assert np.allclose(exact.scores(q), idx.plain_scores(terms))
 
 
 def test_rrf_sums_reciprocal_ranks():
@@ -76,18 +56,37 @@ def test_search_finds_spelling_variants_with_fake_embeddings(fake_store):
     assert {"003_b571c39c7b842e1b.txt", "001_a8fea508baf53730.txt"} <= {p.source for p in kiev}
 
 
-def test_bm25_index_is_cached_and_rebuilt_on_change(fake_store):
+def test_store_writes_that_bypass_the_index_are_synced_per_source(fake_store):
     _, e, store = fake_store
     r = HybridRetriever(store=store, embedder=e)
     r.search("Peskov", 3)
-    built = r._lex
-    r.search("Kremlin", 3)
-    assert r._lex is built  # unchanged store: same index
+    idx = r.index()
+    assert idx is FtsIndex.for_store(store) and idx.sources() == store.sources()
+    kept = idx._read("SELECT rowid, id FROM chunks ORDER BY rowid")
     art = make_article("new.txt", "Blorptastic summit in Vienna ends with Peskov smiling.")
     chunks = para_chunks(art)
     store.replace_source("new.txt", chunks, e.embed_array([c.text for c in chunks]))
     top = r.search("blorptastic", 3)
-    assert r._lex is not built and top[0].source == "new.txt"
+    assert top[0].source == "new.txt" and r.index() is idx
+    # nothing was rebuilt: the old rows are the same rows, the new article's were added
+    assert idx._read("SELECT rowid, id FROM chunks ORDER BY rowid")[: len(kept)] == kept
+    assert idx.sources() == store.sources() and idx.synced_generation() == store.generation()
+
+
+def test_ingest_writes_through_to_the_index(seeds_dir, seed_texts, tmp_path):
+    s, e = get_settings(), FakeEmbeddings()
+    store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)
+    ingest_paths([seeds_dir], s, e, store, ds, progress=False, **HAND_READERS)
+    idx = FtsIndex.for_store(store)
+    assert idx.synced_generation() == store.generation() and idx.sources() == store.sources()
+    assert idx.count() == store.count()
+    ds_path = tmp_path / "one"
+    ds_path.mkdir()
+    (ds_path / "late.txt").write_text("Quuxifying envoys met in Geneva.")
+    ingest_paths([ds_path], s, e, store, ds, progress=False, **HAND_READERS)
+    assert idx.synced_generation() == store.generation()  # kept in step: no sync needed
+    r = HybridRetriever(store=store, embedder=e)
+    assert r.search("quuxifying", 3)[0].source == "late.txt"
 
 
 def test_langchain_interface_round_trips_passages(fake_store):

@@ -1,24 +1,32 @@
-"""Ingest files: read, chunk, embed, store; idempotent, crash-safe, and bad files are skipped.
+"""Ingest files: read, chunk, embed, store; idempotent, resumable, and bad files are skipped.
 
-Order of writes is what makes a kill -9 harmless: chunks go to Chroma first, the docstore record
-(with the chunk count) only afterwards. On the next run a document whose record is missing, whose
-hash differs, or whose chunk count in Chroma disagrees with the record is simply redone.
+Order of writes is what makes a kill -9 harmless: chunks go to Chroma first, then to the lexical
+index (which then also records the store generation it matches), the docstore record (with the
+chunk count) last. On the next run a document whose record is missing or stale is looked up in
+the lexical index (synced with Chroma first): if its chunks are all stored it only gets its
+record, without being embedded again; otherwise it is redone.
+
+Articles are searchable as soon as their batch is written (every few embedder batches), not at
+the end of the run; `on_stored` hears of each batch, after it is searchable.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from tqdm import tqdm
 
 from parley.core.errors import IngestError
 from parley.core.schema import Article, Chunk
 from parley.core.settings import Settings
+from vectorstore.chunking import chunk_article
+from vectorstore.docid import assign_id
 from vectorstore.docstore import DocStore
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.loader import iter_article_paths, read_article
+from vectorstore.progress import IngestProgress, ProgressReporter
 from vectorstore.store import ChunkStore
 
 Reader = Callable[[Path], Article]
@@ -35,6 +43,7 @@ class IngestReport(BaseModel):
     added: int = 0
     unchanged: int = 0
     replaced: int = 0
+    resumed: int = 0  # stored by an interrupted run: record written, nothing embedded again
     chunks: int = 0  # chunks embedded and written in this run
     skipped: list[tuple[str, str]] = []  # (file, one-line reason)
 
@@ -42,29 +51,25 @@ class IngestReport(BaseModel):
         """One line for humans."""
         return (
             f"{self.files} files: {self.added} added, {self.replaced} replaced, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks written"
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
+            + (f", {self.resumed} resumed" if self.resumed else "")
+            + f"; {self.chunks} chunks written"
         )
 
 
 def default_reader(settings: Settings) -> Reader:
     """The project's loader, bounded by PARLEY_MAX_FILE_MB."""
-    from vectorstore.loader import read_article
-
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     return lambda path: read_article(path, max_bytes=max_bytes)
 
 
 def default_chunker(settings: Settings) -> Chunker:
     """The project's chunker at the configured size and overlap."""
-    from vectorstore.chunking import chunk_article
-
     return lambda a: chunk_article(a, size=settings.chunk_size, overlap=settings.chunk_overlap)
 
 
 def default_paths(paths: Iterable[Path]) -> list[Path]:
     """Expand files and directories into article files (the loader decides which)."""
-    from vectorstore.loader import iter_article_paths
-
     return list(iter_article_paths(paths))
 
 
@@ -79,17 +84,27 @@ def ingest_paths(
     reader: Reader | None = None,
     chunker: Chunker | None = None,
     expand: Callable[[Iterable[Path]], list[Path]] | None = None,
+    lexical: FtsIndex | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
+    on_stored: Callable[[list[Article]], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and directories; unchanged files cost nothing, changed ones replace their chunks."""
+    """Ingest files and directories; unchanged files cost nothing, changed ones replace their chunks.
+
+    `progress`: a bar on a terminal, else a line every few seconds on stderr; `on_progress` gets
+    the same figures after every file (the page's progress bar).
+    """
     read = reader or default_reader(settings)
     chunk = chunker or default_chunker(settings)
-    files = (expand or default_paths)([Path(p) for p in paths])
+    roots = [Path(p) for p in paths]
+    files = (expand or default_paths)(roots)
     report = IngestReport(files=len(files))
-    stored = store.sources()
+    lex = lexical or FtsIndex.for_store(store)
+    lex.sync(store)  # a crash between the Chroma and index writes shows here, and is mended
     pending: list[tuple[Article, list[Chunk], bool]] = []
     pending_chunks = 0
     flush_at = max(1, embedder_batch(embedder) * _FLUSH_BATCHES)
-    seen: dict[str, Path] = {}
+    seen: dict[str, str] = {}  # doc id -> absolute path, for this run
+    bar = ProgressReporter(len(files), sum(_size(p) for p in files), show=progress, callback=on_progress)
 
     def flush() -> None:
         nonlocal pending_chunks
@@ -101,7 +116,10 @@ def ingest_paths(
         for article, chunks, _ in pending:
             items.append((article.doc_id, chunks, vectors[at : at + len(chunks)]))
             at += len(chunks)
+        before = store.generation()
         store.replace_sources(items)
+        lex.replace_sources([(doc_id, chunks) for doc_id, chunks, _ in items],
+                            generations=(before, store.generation()))
         # the records go last: until one exists, a re-run treats its document as not done
         for article, chunks, existed in pending:
             docstore.put(article, chunks=len(chunks), embedding_model=getattr(embedder, "name", ""))
@@ -110,16 +128,17 @@ def ingest_paths(
                 report.replaced += 1
             else:
                 report.added += 1
+        bar.update(chunks=len(texts))
+        if on_stored is not None:
+            on_stored([article for article, _, _ in pending])
         pending.clear()
         pending_chunks = 0
 
-    bar = tqdm(files, desc="ingest", unit="file", file=sys.stderr, disable=not progress)
-    for path in bar:
+    for path in files:
+        bar.update(files=1, nbytes=_size(path))
         try:
-            article = read(path)
-            if article.doc_id in seen:
-                raise IngestError(f"{path}: same file name as {seen[article.doc_id]}; rename one")
-            seen[article.doc_id] = path
+            # ids never collide: dirA/report.txt and dirB/report.txt are two documents
+            article = assign_id(read(path), path, roots, docstore, seen)
             chunks = chunk(article)
             if not chunks:
                 raise IngestError(f"{path}: no article text left to index after cleaning")
@@ -131,15 +150,15 @@ def ingest_paths(
             report.skipped.append((str(path), reason))
             continue
         rec = docstore.record(article.doc_id)
-        have = stored.get(article.doc_id)
-        if (
-            rec is not None
-            and rec.article.content_hash == article.content_hash
-            and have is not None
-            and have["doc_hash"] == chunks[0].doc_hash
-            and have["chunks"] == rec.chunks == len(chunks)
-        ):
+        have = lex.source(article.doc_id)
+        stored = have is not None and have["doc_hash"] == chunks[0].doc_hash and have["chunks"] == len(chunks)
+        if stored and rec is not None and rec.article.content_hash == article.content_hash and rec.chunks == len(chunks):
             report.unchanged += 1
+            continue
+        if stored and lex.has_chunks([c.id for c in chunks]):
+            # an interrupted run stored these very chunks but died before the record: keep them
+            docstore.put(article, chunks=len(chunks), embedding_model=getattr(embedder, "name", ""))
+            report.resumed += 1
             continue
         pending.append((article, chunks, rec is not None or have is not None))
         pending_chunks += len(chunks)
@@ -150,6 +169,21 @@ def ingest_paths(
     return report
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def embedder_batch(embedder: Any) -> int:
     """The embedder's batch size (16 when it does not say)."""
     return int(getattr(embedder, "batch_size", 16) or 16)
+
+
+def remove_source(store: ChunkStore, doc_id: str, lexical: FtsIndex | None = None) -> int:
+    """Remove a document's chunks from the store and from the lexical index; returns how many."""
+    before = store.generation()
+    n = store.delete_source(doc_id)
+    (lexical or FtsIndex.for_store(store)).delete_source(doc_id, generations=(before, store.generation()))
+    return n

@@ -1,8 +1,10 @@
 """Hybrid retrieval: BM25 (with spelling variants) + dense Chroma similarity, fused by RRF.
 
-`HybridRetriever` is a LangChain `BaseRetriever` (Documents carry the chunk's fields in metadata)
-and also offers `search()` returning typed `Passage`s. The BM25 index is built from the store's
-chunks once and rebuilt only when the store's generation counter moves.
+`HybridRetriever` is a LangChain `BaseRetriever` (Documents carry the chunk's fields and scores in
+metadata) and also offers `search()` returning typed `Passage`s. The BM25 side is the on-disk
+FTS5 index beside the store (vectorstore/ftsindex.py): nothing is built in memory, and writes
+by other processes are seen as soon as they commit (or, for writers that bypass it, once the
+store's generation counter moves and the index has synced).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pydantic import ConfigDict, PrivateAttr
 
 from parley.core.schema import Chunk, Passage
 from parley.core.settings import Settings
-from vectorstore.lexical import LexicalIndex
-from vectorstore.store import chunk_metadata
-from vectorstore.where import matches_where
+from vectorstore.embeddings import make_embedder
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.store import ChunkStore
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
@@ -35,16 +37,6 @@ def rrf(
         for r, key in enumerate(ranking, 1):
             fused[key] = fused.get(key, 0.0) + w / (k + r)
     return fused
-
-
-def _top_indices(scores: np.ndarray, n: int) -> list[int]:
-    """Indices of the n highest positive scores, best first (partial sort: O(corpus))."""
-    if len(scores) > n:
-        cand = np.argpartition(-scores, n)[:n]
-    else:
-        cand = np.arange(len(scores))
-    cand = cand[scores[cand] > 0]
-    return [int(i) for i in cand[np.lexsort((cand, -scores[cand]))]]
 
 
 def passage_to_document(p: Passage) -> Document:
@@ -86,71 +78,54 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = RRF_K
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    refresh_s: float = 1.0  # how often to ask the store whether another process changed it
+    refresh_s: float = 1.0  # how often to ask the store whether a writer bypassed the index
     where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
+    lexical: Any = None  # the FtsIndex; default: the one beside the store
 
-    _lex: LexicalIndex | None = PrivateAttr(default=None)
-    _chunks: list[Chunk] = PrivateAttr(default_factory=list)
-    _pos: dict[str, int] = PrivateAttr(default_factory=dict)
-    _gen: int | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _checked: float = PrivateAttr(default=float("-inf"))
     _local: Any = PrivateAttr(default=None)
-    _mask: Any = PrivateAttr(default=None)
-    _mask_key: Any = PrivateAttr(default=None)
 
-    def _lexical(self) -> tuple[LexicalIndex, list[Chunk], dict[str, int]]:
-        """The BM25 index, rebuilt when the store's contents changed since it was built.
+    def index(self) -> FtsIndex:
+        """The lexical index, synced with the store when its generation moved.
 
-        Writes through our own store object are seen at once; writes by other processes within
-        `refresh_s` (the store's generation counter is read at most that often).
+        Writers that go through the index (ingest, removal) keep it in step themselves; the
+        generation is read at most every `refresh_s`, or at once after a write through our own
+        store object, to catch the others.
         """
+        if self.lexical is None:
+            self.lexical = FtsIndex.for_store(self.store)
         now, local = time.monotonic(), getattr(self.store, "local_writes", None)
-        stale = now - self._checked >= self.refresh_s or local != self._local
-        with self._lock:
-            if self._lex is None or stale:
-                gen = self.store.generation()
+        if now - self._checked >= self.refresh_s or local != self._local:
+            with self._lock:
+                self.lexical.sync(self.store)
                 self._checked, self._local = now, local
-            else:
-                gen = self._gen
-            if self._lex is None or gen != self._gen:
-                chunks = self.store.all_chunks()
-                self._lex = LexicalIndex([f"{c.title or ''}\n{c.text}" for c in chunks])
-                self._chunks, self._gen = chunks, gen
-                self._pos = {c.id: i for i, c in enumerate(chunks)}
-            return self._lex, self._chunks, self._pos
+        return self.lexical
 
-    def _allowed(self, chunks: list[Chunk]) -> np.ndarray:
-        """Mask of chunks passing `where` (cached per filter and index generation)."""
-        key = (repr(self.where), self._gen)
-        if self._mask_key != key:
-            self._mask = np.array([matches_where(chunk_metadata(c), self.where) for c in chunks], bool)
-            self._mask_key = key
-        return self._mask
+    def search(self, query: str, k: int | None = None, *, vector: Any = None) -> list[Passage]:
+        """The k best passages for the query, best first, with fused, dense and BM25 scores.
 
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
-        """The k best passages for the query, best first, with fused, dense and BM25 scores."""
+        `vector` is the query's embedding when the caller already has it.
+        """
         k = k or self.k
         fetch = max(self.fetch_k, k)
-        qvec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        lex, chunks, pos = self._lexical()
-        # ids only: the chunks themselves are already in memory for BM25
+        qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector,
+                          dtype=np.float32)
+        idx = self.index()
         dense = self.store.query_ids(qvec, fetch, where=self.where)
-        bm = lex.scores(query)
-        if self.where:
-            bm = np.where(self._allowed(chunks), bm, 0.0)
-        top = _top_indices(bm, fetch)
+        weights = idx.query_terms().expand(query)
+        lex = idx.search(weights, fetch, where=self.where)
 
-        by_id: dict[str, Chunk] = {chunks[pos[cid]].id: chunks[pos[cid]] for cid, _ in dense if cid in pos}
-        unseen = [cid for cid, _ in dense if cid not in pos]  # written after our BM25 snapshot
+        by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
+        need = [cid for cid, _ in dense if cid not in by_id]
+        by_id.update(idx.chunks(need))
+        unseen = [cid for cid in need if cid not in by_id]  # written but not yet in the index
         by_id.update({c.id: c for c in self.store.get_chunks(unseen)})
         dense = [(cid, s) for cid, s in dense if cid in by_id]
         dense_score = dict(dense)
-        for i in top:
-            by_id.setdefault(chunks[i].id, chunks[i])
-        bm_by_id = {chunks[i].id: float(bm[i]) for i in top}
+        bm_score = {c.id: s for c, s in lex}
         fused = rrf(
-            [[cid for cid, _ in dense], [chunks[i].id for i in top]],
+            [[cid for cid, _ in dense], [c.id for c, _ in lex]],
             self.rrf_k,
             [self.dense_weight, self.bm25_weight],
         )
@@ -160,11 +135,10 @@ class HybridRetriever(BaseRetriever):
         missing = [cid for cid in best if cid not in dense_score]
         for cid, vec in self.store.embeddings_of(missing).items():
             dense_score[cid] = float(vec @ qvec)
+        bm_score.update(idx.scores(weights, [cid for cid in best if cid not in bm_score]))
         return [
-            Passage(
-                chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),
-                bm25_score=bm_by_id.get(cid, float(bm[pos[cid]]) if cid in pos else None),
-            )
+            Passage(chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),
+                    bm25_score=bm_score.get(cid))
             for r, cid in enumerate(best, 1)
         ]
 
@@ -176,9 +150,6 @@ class HybridRetriever(BaseRetriever):
 
 def open_retriever(settings: Settings, *, embedder: Any = None, store: Any = None) -> HybridRetriever:
     """The retriever the settings describe (builds the embedder and store when not given)."""
-    from vectorstore.embeddings import make_embedder
-    from vectorstore.store import ChunkStore
-
     embedder = embedder or make_embedder(settings)
     store = store or ChunkStore.open(settings, embedder)
     return HybridRetriever(store=store, embedder=embedder, k=settings.top_k)

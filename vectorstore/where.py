@@ -1,4 +1,4 @@
-"""Chroma `where` filters evaluated in Python, so the BM25 side honours the same filter as the dense side."""
+"""Chroma `where` filters evaluated in Python or as SQL, so the BM25 side honours the same filter as the dense side."""
 
 from __future__ import annotations
 
@@ -42,3 +42,42 @@ def _test(value: Any, cond: dict[str, Any]) -> bool:
         if not ok:
             return False
     return True
+
+
+_SQL_OPS = {"$eq": "=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+
+
+def where_sql(where: dict[str, Any] | None, columns: dict[str, str]) -> tuple[str, list[Any]]:
+    """The same filter as SQL over `columns` (key -> SQL expression), with matches_where's rules.
+
+    An absent field (NULL) never equals or compares true, and always passes $ne / $nin.
+    Keys without a column are absent fields. Returns ("", []) for no filter.
+    """
+    if not where:
+        return "", []
+    parts, params = [], []
+    for key, cond in where.items():
+        if key in ("$and", "$or"):
+            subs = [where_sql(w, columns) for w in cond]
+            joined = f" {key[1:].upper()} ".join(f"({s})" for s, _ in subs if s)
+            parts.append(f"({joined})" if joined else ("1" if key == "$and" else "0"))
+            params += [p for _, ps in subs for p in ps]
+            continue
+        col = columns.get(key, "NULL")
+        for op, arg in (cond if isinstance(cond, dict) else {"$eq": cond}).items():
+            if op in _SQL_OPS:
+                parts.append(f"{col} {_SQL_OPS[op]} ?")
+                params.append(arg)
+            elif op == "$ne":
+                parts.append(f"({col} IS NULL OR {col} != ?)")
+                params.append(arg)
+            elif op in ("$in", "$nin") and not arg:
+                parts.append("0" if op == "$in" else "1")
+            elif op in ("$in", "$nin"):
+                marks = ",".join("?" * len(arg))
+                parts.append(f"{col} IN ({marks})" if op == "$in"
+                             else f"({col} IS NULL OR {col} NOT IN ({marks}))")
+                params += list(arg)
+            else:
+                raise StoreError(f"unsupported filter operator {op} in where={cond}")
+    return " AND ".join(parts), params

@@ -1,0 +1,97 @@
+"""Query terms for the FTS5 index: vocabulary rows, spelling-variant expansion, MATCH expressions.
+
+Names reach us spelled many ways ("Zakharova"/"Zajarova", "Peskov"/"Peskow", "Kyiv"/"Kiev"), so
+query words are expanded with the corpus words that parley.text's one spelling-variant matcher
+pairs with them, and those variants score at a discount. The vocabulary lives in the index's
+`terms` table, keyed by first letter and stem length, so a lookup reads only the few words that
+could be variants, not the whole vocabulary.
+
+FTS5's bm25() cannot weight terms, but it sums over the phrases of a query, so a term written
+twice counts twice: weights are applied as repetitions in quarter steps (`WEIGHT_STEPS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem
+from parley.text.words import tokens as tokenize
+
+WEIGHT_STEPS = 4  # weight 1.0 = the term written 4 times; 0.8 -> 3 (0.75), 0.5 -> 2, 0.25 -> 1
+_MAX_EDITS = 2  # the matcher never pairs stems further apart than this
+_CACHE_MAX = 50_000  # variant lookups kept per index (cleared on every write anyway)
+
+
+def matchable(stem_: str) -> bool:
+    """True when a stem can have spelling variants (the matcher's own rule)."""
+    return len(stem_) >= POLICY.min_len and not stem_.isdigit() and stem_ not in STOPWORDS
+
+
+def term_shape(term: str) -> tuple[str, int]:
+    """A vocabulary row's lookup key: first letter and stem length."""
+    s = stem(term)
+    return s[:1], len(s)
+
+
+def chunk_terms(title: str, text: str) -> set[str]:
+    """The words of a chunk that go into the vocabulary (those that can have variants)."""
+    return {t for t in tokenize(f"{title}\n{text}") if matchable(stem(t))}
+
+
+def match_expression(weights: dict[str, float]) -> tuple[str, int]:
+    """An FTS5 MATCH expression for weighted terms, and the factor its bm25() is scaled by."""
+    phrases = []
+    for term, w in sorted(weights.items()):
+        if not any(ch.isalnum() for ch in term):
+            continue
+        quoted = '"' + term.replace('"', '""') + '"'  # FTS5 tokenises inside the quotes as it indexed
+        phrases += [quoted] * max(1, round(w * WEIGHT_STEPS))
+    return " OR ".join(phrases), WEIGHT_STEPS
+
+
+class QueryTerms:
+    """Expansion of a query against an index's vocabulary (reads through the index's lock)."""
+
+    def __init__(self, read: Callable[..., list[tuple]], cache: dict[str, list[tuple[str, int]]]):
+        self._read = read
+        self._cache = cache
+
+    def has(self, term: str) -> bool:
+        """True when the vocabulary holds this (variant-capable) word."""
+        return bool(self._read("SELECT 1 FROM terms WHERE term = ?", (term,)))
+
+    def variants(self, word: str) -> list[tuple[str, int]]:
+        """Vocabulary words the matcher pairs with `word`, with their edit distances."""
+        hit = self._cache.get(word)
+        if hit is None:
+            s = stem(word)
+            if not matchable(s):
+                hit = []
+            else:
+                rows = self._read(
+                    "SELECT term FROM terms WHERE head = ? AND slen BETWEEN ? AND ?",
+                    (s[:1], len(s) - _MAX_EDITS, len(s) + _MAX_EDITS),
+                )
+                hit = spelling_variants(word, [r[0] for r in rows])
+            if len(self._cache) > _CACHE_MAX:
+                self._cache.clear()
+            self._cache[word] = hit
+        return hit
+
+    def expand(self, query: str) -> dict[str, float]:
+        """Query terms with weights: the words themselves (1.0) and spelling variants (discounted).
+
+        Stopwords are dropped unless nothing else is left; a word missing from the corpus is
+        probably spelled differently there, so its variants weigh almost as much as the word.
+        """
+        toks = tokenize(query)
+        toks = [t for t in toks if t not in STOPWORDS] or toks
+        weights = dict.fromkeys(toks, 1.0)
+        for tok in toks:
+            found = self.variants(tok)
+            missing = bool(found) and not self.has(tok)
+            for cand, d in found:
+                w = (1.0 if d <= 1 else 0.8) if missing else 0.5 / max(d, 1)
+                if weights.get(cand, 0.0) < w:
+                    weights[cand] = w
+        return weights
