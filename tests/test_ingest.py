@@ -234,7 +234,7 @@ def test_progress_reaches_the_callback_and_log_lines(tmp_path, seed_texts, capsy
     r = ingest_paths(paths, s, e, store, ds, progress=False, on_progress=seen.append, **HAND_READERS)
     assert [p.files_done for p in seen if p.chunks == seen[-1].chunks][-1] == 6
     assert seen[-1].files_total == 6 and seen[-1].chunks == r.chunks and seen[-1].fraction == 1.0
-    assert all(a.files_done <= b.files_done and a.chunks <= b.chunks for a, b in zip(seen, seen[1:]))
+    assert all(a.files_done <= b.files_done and a.chunks <= b.chunks for a, b in zip(seen, seen[1:], strict=False))
     assert seen[-1].chunks_per_s > 0 and seen[-1].eta_s == 0
     assert capsys.readouterr().err == ""  # progress=False: nothing printed
 

@@ -13,8 +13,8 @@ from parley.core.schema import Passage
 from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
-from vectorstore.ingest import ingest_paths
 from vectorstore.ftsindex import FtsIndex
+from vectorstore.ingest import ingest_paths
 from vectorstore.retrieval import HybridRetriever, passages_from_documents, rrf
 from vectorstore.store import ChunkStore
 
