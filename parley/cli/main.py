@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from parley.core.errors import IngestError, ParleyError
+from parley.core.limits import check_question
 from parley.core.settings import Settings, get_settings
+from vectorstore.docstore import DocStore
+from vectorstore.embeddings import make_embedder
+from vectorstore.ingest import ingest_paths
+from vectorstore.retrieval import open_retriever
+from vectorstore.store import ChunkStore
 
 
 def _excerpt(text: str, width: int) -> str:
@@ -38,11 +44,6 @@ def _add_ingest(sub: Any) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Ingest files; print a summary (or JSON) and the skipped files."""
-    from vectorstore.docstore import DocStore
-    from vectorstore.embeddings import make_embedder
-    from vectorstore.ingest import ingest_paths
-    from vectorstore.store import ChunkStore
-
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise IngestError(f"no such file or directory: {', '.join(missing)}")
@@ -79,12 +80,11 @@ def _add_search(sub: Any) -> None:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Run hybrid retrieval and print a table (or JSON) of passages."""
-    from vectorstore.retrieval import open_retriever
-
     if args.k is not None and args.k < 1:
         raise ParleyError("-k must be at least 1")
+    question = check_question(args.question, settings.max_question_chars, what="search text")
     retriever = open_retriever(settings)
-    passages = retriever.search(args.question, args.k or settings.top_k)
+    passages = retriever.search(question, args.k or settings.top_k)
     if args.json:
         rows = [
             {

@@ -7,8 +7,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from parley.core.limits import check_question
 from parley.core.schema import Answer, Citation
 from parley.core.settings import Settings
+from parley.service import Parley
 
 
 def _add_ask(sub: Any) -> None:
@@ -70,8 +72,7 @@ def render_answer(ans: Answer, *, evidence_shown: bool = False) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Print the evidence as soon as it is ranked, stream the model's draft, then the answer."""
-    from parley.service import Parley  # builds models and stores: keeps `parley --help` fast
-
+    question = check_question(args.question, settings.max_question_chars)  # before any model
     parley = Parley(settings)
     chain = parley.qa_chain(args.prompt, k=args.k, mode=args.mode)
     final: Answer | None = None
@@ -81,7 +82,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     dim, reset = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
     drafted = shown = False
     try:
-        for ev in chain.stream(args.question):
+        for ev in chain.stream(question):
             if ev.type == "evidence" and streaming and ev.evidence:
                 print(render_evidence(ev.evidence, ev.seconds), flush=True)
                 shown = True
