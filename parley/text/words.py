@@ -1,6 +1,6 @@
 """Words: folding, tokens, stems, stopwords, and the ONE spelling-variant matcher.
 
-Retrieval (vectorstore/lexical.py), citation support and question coverage (chains/) all match
+Retrieval (vectorstore/fts_terms.py), citation support and question coverage (chains/) all match
 words through `spelling_distance`, so a name variant that retrieval found ("Kiev" for "Kyiv")
 is never then judged unsupported by the citation check.
 """
