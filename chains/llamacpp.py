@@ -27,6 +27,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
+from chains.llamacpp_logprobs import first_token_logprobs
 from parley.core.errors import ModelError
 
 # One loaded model per (path, n_ctx, n_threads): loading takes seconds and ~0.7 GB, so every
@@ -216,9 +217,15 @@ class ChatLlamaCpp(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         params = self._params(stop, kwargs)
+        top_n = None  # one-token choices: the first token's logprobs, read from the context
+        if params.get("max_tokens") == 1 and params.get("logprobs"):
+            params.pop("logprobs")
+            top_n = params.pop("top_logprobs", 1)
         llm, lock = self.load()
         with lock:
             out = self._complete(llm, messages, params, stream=False)
+            if top_n is not None:
+                out["choices"][0]["logprobs"] = first_token_logprobs(llm, top_n)
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         finish = choice.get("finish_reason")
