@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from chains.analysis import Progress
+from parley.cli.actors import cmd_actors
 from parley.core.settings import Settings
 from parley.render.markdown import brief_markdown
 from parley.service import Parley
@@ -86,8 +87,6 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add_actors(sub: Any) -> None:
-    from parley.cli.actors import cmd_actors
-
     p = sub.add_parser("actors", help="list known actors and names in the corpus not yet mapped")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.add_argument("--limit", type=int, default=30, help="how many unknown names to list")

@@ -8,6 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from evals import gate
+from evals.fixtures import FIXTURES_DIR, load_qa, load_stance
+from evals.plan import REPO, EvalError, load_suite, load_variants, select
+from evals.report import terminal_table, write_reports
+from evals.runner import SEEDS_DIR, run_matrix
+from evals.scoring import summarize
+from evals.stance_score import (
+    DEFAULT_MAP,
+    DEFAULT_PRED_MAP,
+    extras,
+    parse_map,
+    render,
+    score_csv,
+)
 from parley.core.settings import Settings
 
 
@@ -34,9 +48,6 @@ def _add_eval(sub: Any) -> None:
 
 
 def _select(args: argparse.Namespace, corpus: Path | None) -> tuple[list, list]:
-    from evals.fixtures import FIXTURES_DIR, load_qa, load_stance
-    from evals.plan import EvalError, load_suite, select
-
     suite = load_suite(args.suite) if args.suite else None
     picked: dict[str, list] = {"qa": [], "stance": []}
     for fs, loader in (("qa", load_qa), ("stance", load_stance)):
@@ -58,12 +69,6 @@ def _select(args: argparse.Namespace, corpus: Path | None) -> tuple[list, list]:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Run the matrix, print the side-by-side table, write reports, update or check baselines."""
-    from evals import gate
-    from evals.plan import REPO, EvalError, load_variants
-    from evals.report import terminal_table, write_reports
-    from evals.runner import SEEDS_DIR, run_matrix
-    from evals.scoring import summarize
-
     if args.limit is not None and args.limit < 1:
         raise EvalError("--limit must be at least 1")
     if args.corpus is not None and not args.corpus.is_dir():
@@ -108,9 +113,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _baseline_set(path: Path, sets: list[str]) -> str:
     """Which fixture set a --baseline file is for: its content, else its name, else the only set."""
-    from evals import gate
-    from evals.plan import EvalError
-
     if path.is_file():
         return str(gate.read_baseline(path)["fixture_set"])
     for fs in ("qa", "stance"):
@@ -146,15 +148,8 @@ def _add_stance_score(sub: Any) -> None:
 
 def cmd_stance_score(args: argparse.Namespace, settings: Settings) -> int:
     """Run the stance step on each CSV row; print accuracy, macro-F1 and per-class scores."""
+    # lazy: chains.models loads langchain_openai and openai (~1-3 s); only this command needs it
     from chains.models import make_chat_model
-    from evals.stance_score import (
-        DEFAULT_MAP,
-        DEFAULT_PRED_MAP,
-        extras,
-        parse_map,
-        render,
-        score_csv,
-    )
 
     report, rows = score_csv(
         args.csv, args.text_col, args.target_col, args.label_col, make_chat_model(settings),
