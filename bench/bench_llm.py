@@ -20,6 +20,11 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from chains.llamacpp import ChatLlamaCpp, load_llama
+from chains.modelfiles import ensure_local_model
+from chains.models import make_chat_model
+from parley.core.settings import Settings
+
 DEFAULT_SYSTEM = "You are a concise assistant."
 DEFAULT_PROMPT = "In two sentences, explain why the sky is blue."
 
@@ -62,6 +67,7 @@ def time_bare_llama(
     """Time llama-cpp-python alone (loads `gguf` unless a loaded `llm` is passed)."""
     load_s = 0.0
     if llm is None:
+        # lazy: llama-cpp-python is the optional `local` extra (server-only benches lack it)
         from llama_cpp import Llama
 
         t0 = time.perf_counter()
@@ -134,11 +140,6 @@ def time_chat_model(
 
 def main(argv: list[str] | None = None) -> None:
     """Print JSON timings for the bare model, ChatLlamaCpp, and optionally a server."""
-    from chains.llamacpp import ChatLlamaCpp, load_llama
-    from chains.modelfiles import ensure_local_model
-    from chains.models import make_chat_model
-    from parley.core.settings import Settings
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prompt", default=DEFAULT_PROMPT)
     ap.add_argument("--max-tokens", type=int, default=64)

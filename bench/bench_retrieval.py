@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import re
@@ -186,8 +187,6 @@ def render(ing: dict | None, searches: list[dict], cmd: str) -> str:
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
 
 

@@ -66,6 +66,7 @@ def load_llama(
                 f"GGUF model {model_path} does not exist: check PARLEY_LOCAL_MODEL_PATH"
             )
         try:
+            # lazy: llama-cpp-python is the optional `local` extra; an OpenAI-endpoint install lacks it
             from llama_cpp import Llama
         except ImportError as exc:
             raise ModelError(
@@ -188,7 +189,7 @@ class ChatLlamaCpp(BaseChatModel):
         grammar = kwargs.get("grammar")
         # a GBNF string is compiled here so callers need no llama_cpp import
         if isinstance(grammar, str):
-            from llama_cpp import LlamaGrammar
+            from llama_cpp import LlamaGrammar  # lazy: the optional `local` extra (see load_llama)
 
             grammar = LlamaGrammar.from_string(grammar, verbose=False)
         if grammar is not None:

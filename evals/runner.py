@@ -7,6 +7,7 @@ run again; the model is only built when some cell misses. Results hold the raw o
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -76,8 +77,6 @@ def corpus_hash(articles: Sequence[Article]) -> str:
 
 def code_digest(step: str) -> str:
     """Hash of the source of the modules a step runs (imported now, so what runs is what is hashed)."""
-    import importlib
-
     parts = []
     for name in CHAIN_MODULES[step]:
         mod = importlib.import_module(name)
@@ -86,6 +85,7 @@ def code_digest(step: str) -> str:
 
 
 def _model_label(settings: Settings) -> str:
+    # lazy: chains.models loads langchain_openai and openai (~1-3 s); `parley` imports this module
     from chains.models import model_label
 
     return model_label(settings)
@@ -141,7 +141,7 @@ class _Models:
 
 
 def _default_factory(settings: Settings) -> BaseChatModel:
-    from chains.models import make_chat_model
+    from chains.models import make_chat_model  # lazy, as in _model_label
 
     return make_chat_model(settings)
 

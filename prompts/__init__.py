@@ -13,6 +13,7 @@ from pathlib import Path
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from parley.core.schema import content_hash
 from parley.core.yamlfile import first_error, read_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent
@@ -57,8 +58,6 @@ class PromptTemplate(BaseModel):
 
     @property
     def digest(self) -> str:
-        from parley.core.schema import content_hash
-
         return content_hash(self.system, self.prompt)
 
 

@@ -86,6 +86,7 @@ class OnnxMiniLM(ParleyEmbeddings):
         tokenizer_path: Path = TOKENIZER_PATH,
         threads: int | None = None,
     ):
+        # lazy: onnxruntime + tokenizers add ~170 ms, paid only when the embedded model is built
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
