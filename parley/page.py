@@ -132,11 +132,12 @@ STANCE_COLOURS = ["#2e7d32", "#f9a825", "#78909c", "#c62828"]
 
 
 def brief_citations(brief: Any) -> dict[tuple[str, int, int], tuple[int, SourceSpan]]:
-    """Number every span the brief's summary and claims cite, in order of first use."""
+    """Number every span the brief's summary, positions and claims cite, in order of first use."""
     out: dict[tuple[str, int, int], tuple[int, SourceSpan]] = {}
-    for line in [*brief.summary, *brief.claims]:
-        for span in line.citations:
-            out.setdefault(span_key(span), (len(out) + 1, span))
+    spans = [s for line in [*brief.summary, *brief.claims] for s in line.citations]
+    spans += [s for p in getattr(brief, "positions", []) for s in p.sources]
+    for span in spans:
+        out.setdefault(span_key(span), (len(out) + 1, span))
     return out
 
 
@@ -192,40 +193,3 @@ def timeline_chart(brief: Any) -> Any:
         tooltip=["date:T", "stance:N", "confidence:Q", "title:N", "outlet:N", "source:N"],
     )
     return (line + points).properties(height=220)
-
-
-def brief_markdown(brief: Any) -> str:
-    """The brief as Markdown: the brief chain's own renderer when present, else a plain one."""
-    import importlib
-
-    for module in ("chains.brief", "parley.render.markdown"):  # wherever the brief chain puts it
-        try:
-            render = getattr(importlib.import_module(module), "brief_markdown", None)
-        except ImportError:
-            render = None
-        if callable(render):
-            return render(brief)
-    numbers = brief_citations(brief)
-
-    def line(bl: Any) -> str:
-        refs = "".join(f"[{numbers[span_key(s)][0]}]" for s in bl.citations if span_key(s) in numbers)
-        return f"- {bl.text} {refs}".rstrip()
-
-    st = brief.stance
-    parts = [f"# {brief.actor} on {brief.topic}", "",
-             f"**Overall stance:** {st.label or 'no position found'} "
-             f"(confidence {st.confidence:.2f})", ""]
-    parts += ["## Summary", *[line(b) for b in brief.summary], ""]
-    if brief.claims:
-        parts += ["## Claims", *[line(b) for b in brief.claims], ""]
-    if brief.quotes:
-        parts += ["## Quotes"]
-        parts += [f"- “{q.text}” — {q.speaker or 'unnamed source'} ({q.kind}; {q.source})"
-                  for q in brief.quotes]
-        parts.append("")
-    if brief.shifts:
-        parts += ["## Shifts", *[f"- {s.kind}: {s.from_label} → {s.to_label} ({s.before} → "
-                                 f"{s.after}): {s.note}" for s in brief.shifts], ""]
-    parts += ["## Sources", *[f"[{n}] {s.source}:{s.start}-{s.end} “{s.text}”"
-                              for n, s in numbers.values()]]
-    return "\n".join(parts) + "\n"

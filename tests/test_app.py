@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 from streamlit.testing.v1 import AppTest
 
 from parley import page as ui
@@ -29,7 +25,10 @@ from parley.core.schema import (
 )
 from parley.core.settings import Settings
 from parley.render import html as view
+from parley.render.markdown import brief_markdown
 from parley.service import Parley
+from tests.brief_helpers import seed_scorer
+from tests.choice_helpers import logprob_model
 from tests.qa_helpers import fake_model
 from vectorstore.embeddings import FakeEmbeddings
 
@@ -206,7 +205,7 @@ def test_brief_renders_with_chart_sources_and_download(page, tmp_path, seeds_dir
     brief = hand_brief(seed_texts)
     asked = []
     svc.actor_names = lambda: ["Russia", "United States"]
-    svc.brief = lambda actor, topic=None: (asked.append((actor, topic)), brief)[1]
+    svc.brief = lambda actor, topic=None, **kw: (asked.append((actor, topic)), brief)[1]
     at = page(svc)
     at.selectbox(key="brief_actor").select("Russia")
     at.text_input(key="brief_topic").input("negotiations")
@@ -227,39 +226,27 @@ def test_brief_renders_with_chart_sources_and_download(page, tmp_path, seeds_dir
     assert list(table["date"]) == ["2022-03-17", "2022-11-08", "undated"]
 
 
-class ChoosingModel(BaseChatModel):
-    """Stance prompts get JSON choosing statement 1; summary prompts copy statement 1 with [1]."""
-
-    @property
-    def _llm_type(self) -> str:
-        return "choosing-fake"
-
-    def _generate(self, messages, stop=None, run_manager=None, **kw) -> ChatResult:
-        user = messages[-1].content
-        first = re.search(r"^1\. (.*)$", user, flags=re.M)
-        if "Which label fits" in user:
-            reply = json.dumps({"label": "open", "evidence": [1]})
-        else:
-            reply = f"{first.group(1)} [1]" if first else "NOT IN ARTICLES"
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
-
-
-def test_real_brief_chain_renders_on_the_page(page, tmp_path, seeds_dir, seed_texts):
-    if not callable(getattr(Parley, "brief", None)):
-        pytest.skip("Parley.brief() is not in parley/service.py yet")
-    at = page(seeded_service(tmp_path, seeds_dir, ChoosingModel()))
+def test_real_brief_chain_renders_progress_and_positions(page, tmp_path, seeds_dir, seed_texts):
+    at = page(seeded_service(tmp_path, seeds_dir, logprob_model(seed_scorer)))
     assert "Russia" in at.selectbox(key="brief_actor").options
     at.selectbox(key="brief_actor").select("Russia")
     at.button(key="brief_go").click().run(timeout=120)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     brief = at.session_state.brief
-    assert brief.actor == "Russia" and brief.per_article
+    assert brief.actor == "Russia" and brief.per_article and brief.positions
+    bar = at.get("progress")  # the model work this first brief needed, with rate and time left
+    assert len(bar) == 1 and "stance of Russia: 5/5" in bar[0].proto.text
+    assert "ETA" in bar[0].proto.text
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Positions (" in shown and "Unilateral concessions from our side are out of the question" in shown
+    assert [m.value for m in at.metric][3] == "unknown"  # outlets unknown, never "0"
     assert len(at.get("vega_lite_chart")) == (1 if ui.timeline_rows(brief) else 0)
     numbers = ui.brief_citations(brief)
-    assert numbers, "the summary should cite the statements it copies"
     assert sorted(marks(at)) == sorted((n, s.text) for n, s in numbers.values())
     assert all(seed_texts[s.source][s.start : s.end] == s.text for _, s in numbers.values())
+    at.button(key="brief_go").click().run(timeout=120)  # again: everything cached, no bar
+    assert not at.exception and len(at.get("progress")) == 0
 
 
 def test_briefs_tab_says_when_briefs_are_unavailable(page, tmp_path, seeds_dir):
@@ -333,6 +320,6 @@ def test_timeline_plots_only_dated_articles(seed_texts):
 
 
 def test_brief_markdown_lists_summary_quotes_and_sources(seed_texts):
-    md = ui.brief_markdown(hand_brief(seed_texts))
+    md = brief_markdown(hand_brief(seed_texts))
     assert "Russia" in md and "Sergey Ryabkov" in md
     assert "Unilateral concessions from our side are out of the question" in md

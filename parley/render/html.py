@@ -13,7 +13,8 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from parley.core.schema import Answer, Article, BriefLine, Shift, SourceSpan
+from parley.core.schema import Answer, Article, BriefLine, Position, Shift, SourceSpan
+from parley.render.markdown import KIND_NOTE, outlets_phrase
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _BLANKS = re.compile(r"\n\s*\n\s*")
@@ -140,6 +141,20 @@ def brief_line_html(line: BriefLine, numbers: SpanNumbers) -> str:
 def brief_lines_html(lines: Sequence[BriefLine], numbers: SpanNumbers) -> str:
     """Brief lines as a Markdown list of escaped lines with reference numbers."""
     return "\n".join(f"- {brief_line_html(x, numbers)}" for x in lines)
+
+
+def position_html(p: Position, numbers: SpanNumbers) -> str:
+    """A position: verbatim words in quotation marks (direct) or the sentence as reported."""
+    refs = "".join(f'<sup class="parley-ref">[{numbers[span_key(s)][0]}]</sup>'
+                   for s in p.sources if span_key(s) in numbers)
+    if p.kind == "direct":
+        said = f"**{md_html(p.speaker or 'unnamed source')}**: “{md_html(p.text)}”"
+    else:
+        said = f"{md_html(p.text)} <em>({md_html(KIND_NOTE.get(p.kind, p.kind))})</em>"
+    label = f"{p.label} {p.confidence:.0%}" if p.label and p.confidence is not None else "not labelled"
+    carried = f"{len(p.sources)} article{'s' if len(p.sources) != 1 else ''}, " \
+              f"{outlets_phrase(p.outlets, p.unknown_outlets)}"
+    return f"{said}{refs}  \n<small>{md_html(label)} · {md_html(carried)}</small>"
 
 
 def shift_html(shift: Shift, before: str, after: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from parley.core.schema import Brief, Coverage, Position, SourceSpan, Stance
 
-_KIND_NOTE = {"reported": "reported", "anonymous": "unnamed source, reported",
+KIND_NOTE = {"reported": "reported", "anonymous": "unnamed source, reported",
               "outlet": "the outlet's account"}
 
 
@@ -53,7 +53,7 @@ def position_text(p: Position) -> str:
     """A position as shown: verbatim words in quotation marks, anything else as reported."""
     if p.kind == "direct":
         return f"**{p.speaker or 'unnamed source'}**: “{_flat(p.text)}”"
-    return f"{_flat(p.text)} _({_KIND_NOTE.get(p.kind, p.kind)})_"
+    return f"{_flat(p.text)} _({KIND_NOTE.get(p.kind, p.kind)})_"
 
 
 def _position_meta(p: Position) -> str:
