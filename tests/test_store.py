@@ -11,9 +11,10 @@ from store_helpers import make_article, para_chunks
 
 from parley.core.errors import SettingsError, StoreError
 from parley.core.settings import get_settings
+from vectorstore.chroma_open import parse_url as _parse_url
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings
-from vectorstore.store import MAX_BATCH, ChunkStore, _parse_url
+from vectorstore.store import MAX_BATCH, ChunkStore
 
 
 @pytest.fixture

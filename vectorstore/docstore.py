@@ -11,6 +11,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -97,6 +98,18 @@ class DocStore:
             except (OSError, ValueError):
                 continue
         return sorted(out, key=lambda a: a.doc_id)
+
+    def scan(self) -> Iterator[tuple[Path, DocRecord | None]]:
+        """Every record file with its record, or None when it cannot be read (for `parley doctor`)."""
+        if not self.root.is_dir():
+            return
+        for p in sorted(self.root.glob("*.json")):
+            if p.name.startswith("."):
+                continue
+            try:
+                yield p, DocRecord.model_validate_json(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                yield p, None
 
     def delete(self, doc_id: str) -> bool:
         """Remove an article's record; True if one was removed."""

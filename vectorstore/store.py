@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -20,61 +19,19 @@ from parley.core.errors import StoreError
 from parley.core.schema import Chunk
 from parley.core.secrets import public_url
 from parley.core.settings import Settings
+from vectorstore.chroma_open import (
+    disagree_message,
+    http_client,
+    persistent_client,
+    record_count,
+    refuse_blank_file,
+)
 
 MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
 _PAGE = 5000
-_HEARTBEAT_TIMEOUT_S = 3.0
 _META_MODEL, _META_DIM, _META_GEN = "embedding_model", "embedding_dim", "generation"
 
 log = logging.getLogger(__name__)
-
-
-def _client_settings() -> Any:
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False)
-
-
-def _parse_url(url: str) -> tuple[str, int, bool]:
-    u = urlparse(url if "://" in url else f"http://{url}")
-    if not u.hostname:
-        raise StoreError(f"PARLEY_CHROMA_URL={url} is not a URL; use e.g. http://127.0.0.1:8000")
-    ssl = u.scheme == "https"
-    return u.hostname, u.port or (443 if ssl else 8000), ssl
-
-
-def _http_client(url: str) -> Any:
-    """Connect to a Chroma server, failing fast with one line when it is not answering."""
-    import chromadb
-    import httpx
-
-    host, port, ssl = _parse_url(url)
-    base = f"{'https' if ssl else 'http'}://{host}:{port}"
-    try:  # our own short heartbeat: chromadb's client can wait long on an unreachable host
-        httpx.get(f"{base}/api/v2/heartbeat", timeout=_HEARTBEAT_TIMEOUT_S).raise_for_status()
-    except Exception as e:
-        raise StoreError(
-            f"Chroma server at PARLEY_CHROMA_URL={url} is not answering ({type(e).__name__}); "
-            "start it with `chroma run --path DIR --port PORT` or unset PARLEY_CHROMA_URL"
-        ) from e
-    try:
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_client_settings())
-    except Exception as e:
-        raise StoreError(f"cannot use Chroma server at PARLEY_CHROMA_URL={url}: {e}") from e
-
-
-def _persistent_client(settings: Settings) -> Any:
-    import chromadb
-
-    path = settings.chroma_path
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=_client_settings())
-    except Exception as e:
-        raise StoreError(
-            f"cannot open the Chroma store at {path} ({type(e).__name__}: {e}); it may come from "
-            f"another Chroma version: delete {path} (PARLEY_DATA_DIR/chroma) and re-ingest"
-        ) from e
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -115,13 +72,16 @@ def chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
 class ChunkStore:
     """Chunks and their vectors in one Chroma collection built by one embedding model."""
 
-    def __init__(self, settings: Settings, *, model_name: str, dim: int, client: Any = None):
+    def __init__(self, settings: Settings, *, model_name: str, dim: int, client: Any = None,
+                 check: bool = True):
         self.settings = settings
         self.model_name = model_name
         self.dim = int(dim)
         self.where = public_url(settings.chroma_url) if settings.chroma_url else str(settings.chroma_path)
+        if client is None and check and not settings.chroma_url:
+            refuse_blank_file(settings)  # before Chroma turns a 0-byte file into a new, empty store
         if client is None:
-            client = _http_client(settings.chroma_url) if settings.chroma_url else _persistent_client(settings)
+            client = http_client(settings.chroma_url) if settings.chroma_url else persistent_client(settings)
         self._client = client
         self.local_writes = 0  # writes through this object: readers notice them without a round-trip
         name = settings.collection
@@ -143,11 +103,17 @@ class ChunkStore:
             )
             raise StoreError(f"cannot open collection '{name}' in {self.where}: {msg}; {hint}") from e
         self._check_model()
+        if check and self.count() == 0 and (n := record_count(settings)):
+            raise StoreError(disagree_message(f"the chunk store {self.where} holds no chunks", n, settings))
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Any) -> ChunkStore:
-        """Open the store for this embedder (uses its `name` and `dim`)."""
-        return cls(settings, model_name=embedder.name, dim=embedder.dim)
+    def open(cls, settings: Settings, embedder: Any, *, check: bool = True) -> ChunkStore:
+        """Open the store for this embedder (uses its `name` and `dim`).
+
+        With `check`, a store that holds nothing while the article store holds articles is
+        refused with a line saying how to repair it (`parley doctor --repair`).
+        """
+        return cls(settings, model_name=embedder.name, dim=embedder.dim, check=check)
 
     def _check_model(self) -> None:
         meta = self._col.metadata or {}

@@ -113,13 +113,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 # --- entry point ----------------------------------------------------------------------------
 
 from parley.cli.brief import _add_actors, _add_analyse, _add_brief, analyse_corpus  # noqa: E402
+from parley.cli.doctor import _add_doctor  # noqa: E402
 from parley.cli.evaluate import _add_eval, _add_stance_score  # noqa: E402
 from parley.cli.qa import _add_ask  # noqa: E402
 from parley.service import Parley  # noqa: E402
 
 SUBCOMMANDS: list[Callable[[Any], None]] = [_add_ingest, _add_search, _add_ask, _add_brief,
                                              _add_analyse, _add_actors, _add_eval,
-                                             _add_stance_score]
+                                             _add_stance_score, _add_doctor]
 
 
 def build_parser() -> argparse.ArgumentParser:
