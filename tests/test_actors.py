@@ -204,3 +204,38 @@ def _real_articles(seeds_dir: Path) -> list[Article]:
         text = p.read_text(encoding="utf-8")
         out.append(_article(text, p.name, kept=clean.clean_text(text).kept))
     return out
+
+
+# --- one-word aliases need more than a bare surname ----------------------------------------
+CCD = (
+    "actors:\n"
+    "  - id: ccd\n    name: Centre for Countering Disinformation\n    kind: organisation\n"
+    "    aliases: [CCD, Kovalenko]\n"
+    "    members: [{name: Andriy Kovalenko, title: head}]\n"
+)
+
+
+def test_bare_surname_alias_does_not_claim_another_person():
+    reg = ActorRegistry.from_yaml(CCD)
+    assert reg.resolve("Andriy Kovalenko").id == "ccd"
+    assert reg.resolve("Kovalenko").id == "ccd"  # alone: the registry's Kovalenko
+    assert reg.resolve("head Kovalenko").id == "ccd"  # a title in front is fine
+    assert reg.resolve("Oleksandr Kovalenko") is None  # somebody else with that surname
+    assert reg.resolve("analyst Oleksandr Kovalenko") is None
+
+
+def test_bare_surname_mentions_need_their_own_given_name():
+    reg = ActorRegistry.from_yaml(CCD)
+    text = ("Andriy Kovalenko spoke first. Military analyst Oleksandr Kovalenko disagreed. "
+            "Later, spokesman Kovalenko replied.")
+    found = [(m.actor_id, m.surface, m.start) for m in reg.find_mentions(text)]
+    surfaces = [(m.surface, m.start) for m in reg.find_mentions(text)]
+    assert ("Andriy Kovalenko", 0) in surfaces
+    assert all(text[s - len("Oleksandr ") : s] != "Oleksandr " for _, s in surfaces), found
+    assert sum(1 for s, _ in surfaces if s == "Kovalenko") == 1  # only "spokesman Kovalenko"
+
+
+def test_state_one_word_aliases_are_not_surnames(registry):
+    assert registry.resolve("Soviet Russia").id == "russia"
+    text = "Talks between Washington and Moscow resumed."
+    assert {m.actor_id for m in registry.find_mentions(text)} >= {"russia", "united-states"}

@@ -3,6 +3,12 @@
 The registry is data (`parley/data/actors.yaml`, extended by `<data_dir>/actors.yaml`). Matching
 folds case and accents and ignores possessives and hyphens, so "Zajarova’s", "MARIA ZAKHAROVA"
 and "Thomas Greenfield" all find their person.
+
+A one-word alias of a person or organisation (a surname such as "Kovalenko", given or derived)
+needs more than itself to match when another name stands right before it: "Oleksandr Kovalenko"
+is somebody else, not the organisation's Andriy Kovalenko. Titles ("spokesman Kovalenko"), the
+member's own given names and other registry names may precede it. States' one-word aliases
+("Moscow", "Russia") are not surnames and are exempt.
 """
 
 from __future__ import annotations
@@ -12,13 +18,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import NamedTuple
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from parley.actors.discover import Discovery, discover
-from parley.core.errors import ParleyError
+from parley.actors.model import (
+    Actor,
+    Member,
+    RegistryError,
+    RegistryFile,
+    merge_registries,
+    parse_registry,
+    read_registry,
+)
 from parley.core.schema import Article
 from parley.core.settings import Settings
 from parley.text.names import (
@@ -34,42 +47,6 @@ __all__ = ["TITLE_WORDS", "Actor", "ActorRegistry", "Discovery", "Match", "Membe
            "RegistryError", "fold_text", "name_key"]
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "actors.yaml"
-ActorKind = Literal["state", "alliance", "organisation", "person"]
-
-
-class RegistryError(ParleyError):
-    """An actors.yaml file is unreadable or malformed."""
-
-
-class Member(BaseModel):
-    """A person or body that speaks for an actor."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    kind: Literal["person", "body"] = "person"
-    title: str | None = None
-    aliases: list[str] = []
-
-
-class Actor(BaseModel):
-    """A state, alliance, organisation or person whose positions the ledger tracks."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    name: str
-    kind: ActorKind
-    aliases: list[str] = []
-    members: list[Member] = []
-
-    def member(self, name: str) -> Member | None:
-        """The member called `name` (canonical name), if any."""
-        return next((m for m in self.members if m.name == name), None)
-
-
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    channels: list[str] = []
-    actors: list[Actor] = []
 
 
 class Match(NamedTuple):
@@ -100,6 +77,8 @@ class ActorRegistry:
         self._surface: dict[str, tuple[str, str | None, bool]] = {}  # key -> (actor, member, person)
         self._patterns: set[str] = set()  # folded spellings to scan text for
         self._acronyms: set[str] = set()
+        # one-word aliases that a different given name in front must not reach: key -> own names
+        self._bare: dict[str, set[str]] = {}
         self._build()
 
     # ---- loading -------------------------------------------------------------------------
@@ -107,18 +86,18 @@ class ActorRegistry:
     @classmethod
     def load(cls, settings: Settings) -> ActorRegistry:
         """The shipped registry with `<data_dir>/actors.yaml` merged over it when present."""
-        base = _read(SHIPPED)
+        base = read_registry(SHIPPED)
         user = Path(settings.data_dir) / "actors.yaml"
         if user.is_file():
-            base = _merge(base, _read(user))
+            base = merge_registries(base, read_registry(user))
         return cls(base.actors, base.channels)
 
     @classmethod
     def from_yaml(cls, *texts: str) -> ActorRegistry:
         """A registry from YAML strings, later ones merged over earlier ones (for tests)."""
-        merged = _File()
+        merged = RegistryFile()
         for t in texts:
-            merged = _merge(merged, _parse(yaml.safe_load(t) or {}, "<yaml>"))
+            merged = merge_registries(merged, parse_registry(yaml.safe_load(t) or {}, "<yaml>"))
         return cls(merged.actors, merged.channels)
 
     def _build(self) -> None:
@@ -127,10 +106,13 @@ class ActorRegistry:
             self._add(a.name, a.id, None, a.kind == "person")
             for al in a.aliases:
                 self._add(al, a.id, None, a.kind == "person")
+                if a.kind != "state":
+                    self._mark_bare(al, [a.name, *a.aliases])
             for m in a.members:
                 person = m.kind == "person"
                 for al in [m.name, *m.aliases]:
                     self._add(al, a.id, m.name, person)
+                    self._mark_bare(al, [m.name, *m.aliases])
                     if person and is_full_name(al):
                         last = al.split()[-1]
                         surnames.setdefault(name_key(last), set()).add((a.id, m.name, last))
@@ -138,6 +120,8 @@ class ActorRegistry:
             if len({o[:2] for o in owners}) == 1 and key not in self._index:  # ambiguous: left out
                 a_id, member, last = next(iter(owners))
                 self._add(last, a_id, member, True)
+                m = self.actors[a_id].member(member)
+                self._mark_bare(last, [m.name, *m.aliases] if m else [])
         self._channel_keys = {name_key(c) for c in self.channels}
         for ch in self.channels:
             self._surface.setdefault(name_key(ch), ("", None, False))
@@ -155,6 +139,21 @@ class ActorRegistry:
         self._patterns.add(pattern_text(alias))
         if is_acronym(alias):
             self._acronyms.add(alias.replace(".", ""))
+
+    def _mark_bare(self, alias: str, own: list[str]) -> None:
+        """Record a one-word, non-acronym alias with the words of its owner's own names."""
+        key = name_key(alias)
+        if " " in key or not key or is_acronym(alias):
+            return
+        self._bare.setdefault(key, set()).update(w for n in own for w in name_key(n).split())
+
+    def _reaches(self, key: str, before: str | None) -> bool:
+        """False when `before` is another given name in front of a one-word alias `key`."""
+        if before is None or key not in self._bare:
+            return True
+        b = name_key(before)
+        return (not b or b in TITLE_WORDS or b in self._bare[key] or b in self._index
+                or b in self._channel_keys or not b.isalpha())
 
     # ---- lookups -------------------------------------------------------------------------
 
@@ -177,13 +176,15 @@ class ActorRegistry:
         """
         words = name_key(name).split()
         for i in range(len(words)):
-            m = self._match(" ".join(words[i:]))
+            key = " ".join(words[i:])
+            m = self._match(key) if self._reaches(key, words[i - 1] if i else None) else None
             if m:
                 return m
         if contained:
             for n in range(len(words) - 1, 0, -1):
                 for i in range(len(words) - n + 1):
-                    m = self._match(" ".join(words[i : i + n]))
+                    key = " ".join(words[i : i + n])
+                    m = self._match(key) if self._reaches(key, words[i - 1] if i else None) else None
                     if m:
                         return m
         return None
@@ -220,6 +221,8 @@ class ActorRegistry:
                 continue  # "us" is not "US", "un" is not "UN"
             if person and not surface[:1].isupper():
                 continue  # people's names are capitalised in running text
+            if not self._reaches(name_key(surface), _given_name_before(text, ms)):
+                continue  # "Oleksandr Kovalenko" is not the registry's Kovalenko
             out.append(Mention(actor_id, member, ms, me, surface))
         return out
 
@@ -243,42 +246,18 @@ class ActorRegistry:
         return discover(articles, self)
 
 
-def _parse(data: Any, where: str) -> _File:
-    if not isinstance(data, dict):
-        raise RegistryError(f"{where}: expected a mapping with `actors:` (and `channels:`)")
-    try:
-        return _File.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise RegistryError(f"{where}: {loc}: {err['msg']}; fix the entry or remove it") from None
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+$")
 
 
-def _read(path: Path) -> _File:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise RegistryError(f"cannot read actor registry {path}: {first}; fix or remove it") from None
-    return _parse(data, str(path))
-
-
-def _merge(base: _File, extra: _File) -> _File:
-    """Merge `extra` over `base`: same-id actors gain aliases/members, scalars are replaced."""
-    actors = {a.id: a.model_copy(deep=True) for a in base.actors}
-    for a in extra.actors:
-        old = actors.get(a.id)
-        if old is None:
-            actors[a.id] = a
-            continue
-        old.name, old.kind = a.name, a.kind
-        old.aliases = list(dict.fromkeys(old.aliases + a.aliases))
-        for m in a.members:
-            mine = old.member(m.name)
-            if mine is None:
-                old.members.append(m)
-            else:
-                mine.kind, mine.title = m.kind, m.title or mine.title
-                mine.aliases = list(dict.fromkeys(mine.aliases + m.aliases))
-    return _File(channels=list(dict.fromkeys(base.channels + extra.channels)),
-                 actors=list(actors.values()))
+def _given_name_before(text: str, at: int) -> str | None:
+    """The capitalised word right before text[at] that could be a given name, else None."""
+    m = _WORD_BEFORE.search(text[max(0, at - 40) : at])
+    if m is None:
+        return None
+    word = m.group(1)
+    if not word[:1].isupper() or word.isupper():
+        return None  # lower-case words and acronyms are not given names
+    head = text[: at - len(m.group(0))].rstrip()
+    if (not head or head[-1] in ".!?\n\"“”") and re.search(rf"\b{re.escape(word.lower())}\b", text):
+        return None  # a capitalised sentence opener ("Yesterday") that the text also writes in lower case
+    return word
