@@ -73,6 +73,13 @@ class Parley:
     def retriever(self) -> Any:
         return HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k)
 
+    def langchain_vectorstore(self) -> Any:
+        """The chunk store as a read-only LangChain VectorStore (langchain_chroma.Chroma)."""
+        # lazy: langchain_chroma imports chromadb at once (~0.9 s); the CLI never needs this view
+        from vectorstore.langchain_view import langchain_view
+
+        return langchain_view(self.store, self.embedder)
+
     @property
     def model(self) -> BaseChatModel:
         if self._model is None:
