@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from chains.guard import injection_spans, overlaps_injection
 from parley.core.schema import AnswerSentence, Citation, Passage
 from parley.text.sentences import split_sentences
-from parley.text.words import content_tokens, in_pool, stem, tokens
+from parley.text.words import content_tokens, in_pool, tokens
 
 MARKER = re.compile(r"\s*\[(?:(?:doc(?:ument)?|source|passage)\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.I)
 
@@ -237,8 +237,3 @@ def verify_passages(passages: Sequence[Passage], resolve: Callable[[str], str | 
         if original is None or original[p.chunk.start : p.chunk.end] == p.chunk.text:
             out.append(p)
     return out
-
-
-def stem_set(text: str) -> set[str]:
-    """Content stems of a text (for relevance checks)."""
-    return {stem(t) for t in content_tokens(text)}

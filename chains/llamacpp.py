@@ -94,12 +94,6 @@ def load_llama(
         return _MODELS[key]
 
 
-def clear_model_cache() -> None:
-    """Drop every cached llama.cpp model (frees their memory once unreferenced)."""
-    with _MODELS_LOCK:
-        _MODELS.clear()
-
-
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content

@@ -36,17 +36,11 @@ class EvalCache:
             "created REAL)"
         )
         self._db.commit()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The stored record for key, or None (counts hits and misses)."""
+        """The stored record for key, or None."""
         row = self._db.execute("SELECT record FROM cells WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return json.loads(row[0])
+        return None if row is None else json.loads(row[0])
 
     def put(self, key: str, kind: str, record: dict[str, Any]) -> None:
         """Store (or replace) a record and commit at once."""

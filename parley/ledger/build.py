@@ -187,11 +187,9 @@ def extract_quotes(article: Article, registry: ActorRegistry) -> list[Quote]:
     pending: list[tuple[Segment, tuple[int, int]]] = []  # unattributed quotes left open
     for (pa, pb), segs in zip(paras, segs_of, strict=True):
         sents = split_sentences(text, pa, pb)
-        resolved_all = []
         last: Speaker | None = None
         for unit in _units(sents, segs):
             resolved = _resolve(text, masked, unit[0], unit[1], mentions, ctx)
-            resolved_all += resolved
             usegs = [g for g in segs if unit[0] <= g.outer_start < unit[1]]
             if not usegs:
                 out += _unquoted(article, masked, unit, resolved, ctx)

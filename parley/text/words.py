@@ -140,11 +140,6 @@ def spelling_variants(word: str, vocabulary: Iterable[str],
     return [(vocab[i], d) for i, d in _closest(stem(word), [stem(v) for v in vocab], policy)]
 
 
-def fuzzy_equal(a: str, b: str) -> bool:
-    """True for spelling variants of one word, compared as given (see spelling_distance)."""
-    return spelling_distance(a, b) is not None
-
-
 def in_pool(tok: str, pool: Collection[str]) -> bool:
     """True when the stem tok, or a spelling variant of it, is among pool's stems."""
     return tok in pool or bool(_closest(tok, list(pool), POLICY))
