@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from vectorstore.clean_policy import CLEAN
 from vectorstore.meta import find_date
 
 _BLOCK_START = re.compile(r"\s*(?:[#>|*•\-–—]|\d+[.)]\s)")
@@ -71,14 +72,14 @@ def _words(text: str) -> list[str]:
 
 
 def _credit(text: str, words: list[str]) -> str | None:
-    if len(words) > 40:
+    if len(words) > CLEAN.credit_max_words:
         return None
     if re.match(r"^!\[[^\]]*\]\([^)]*\)\s*$", text):
         return "image"
     if _CREDIT.search(text):
         return "photo or copyright credit"
     # "Capitals (Agencies)": a wire attribution line carries no claim of the article
-    if len(words) <= 4 and _WIRE.match(text) and not _TERMINAL.search(text):
+    if len(words) <= CLEAN.wire_max_words and _WIRE.match(text) and not _TERMINAL.search(text):
         return "wire credit"
     return None
 
@@ -88,7 +89,7 @@ def _hashtags(text: str) -> str | None:
         return None
     toks = text.split()
     tags = [t for t in toks if re.match(r"#[^\W_][\w-]*", t)]
-    return "hashtags" if tags and 2 * len(tags) >= len(toks) else None
+    return "hashtags" if tags and len(tags) >= CLEAN.hashtag_share * len(toks) else None
 
 
 def _stray(tok: str) -> bool:
@@ -106,10 +107,11 @@ def _junk(text: str, words: list[str]) -> str | None:
     if not words:
         return "no words"
     parts = re.split(r"\s+[›»>|/·•]\s+", text)
-    if len(parts) >= 3 and all(len(_words(p)) <= 3 for p in parts):  # "Home › World › Europe"
+    if len(parts) >= CLEAN.breadcrumb_min_parts and all(
+            len(_words(p)) <= CLEAN.breadcrumb_part_max_words for p in parts):  # Home › World
         return "navigation or breadcrumb"
     toks = text.split()
-    return "stray token" if len(toks) <= 2 and all(_stray(t) for t in toks) else None
+    return "stray token" if len(toks) <= CLEAN.stray_max_tokens and all(_stray(t) for t in toks) else None
 
 
 def _link_target(text: str) -> str | None:
@@ -129,21 +131,23 @@ def _link(text: str, terminal: bool) -> str | None:
 
 def _vocab_score(text: str, strong: int | None = None) -> float:
     strong = len(_STRONG.findall(text)) if strong is None else strong
-    return 2 * strong + len(_MEDIUM.findall(text)) + len(_WEAK.findall(text)) / 3
+    return (CLEAN.strong_weight * strong + len(_MEDIUM.findall(text))
+            + len(_WEAK.findall(text)) / CLEAN.weak_divisor)
 
 
 def _vocab(text: str, words: list[str], prose: bool) -> str | None:
     n = max(len(words), 1)
-    if prose and n > 60:  # a long paragraph is never a widget
+    if prose and n > CLEAN.widget_max_prose_words:  # a long paragraph is never a widget
         return None
     strong = len(_STRONG.findall(text))
     score = _vocab_score(text, strong)
     if prose:  # a real sentence needs a strong phrase, or dense vocabulary, to be furniture
-        hit = bool(strong) or (score >= 3 and score / n >= 0.25)
+        hit = bool(strong) or (score >= CLEAN.prose_min_score and score / n >= CLEAN.min_density)
     else:
-        hit = score >= 1 and (n <= 6 or score >= 2 or score / n >= 0.25)
+        hit = score >= CLEAN.line_min_score and (
+            n <= CLEAN.line_short_words or score >= CLEAN.line_sure_score or score / n >= CLEAN.min_density)
     return "call-to-action, comment, cookie or ad text" if hit else None
 
 
 def _is_dateline(text: str) -> bool:
-    return len(_words(text)) <= 12 and find_date(text) is not None
+    return len(_words(text)) <= CLEAN.dateline_max_words and find_date(text) is not None

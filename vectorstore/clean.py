@@ -29,6 +29,7 @@ from vectorstore.boilerplate import (
     _vocab_score,
     _words,
 )
+from vectorstore.clean_policy import CLEAN
 
 
 class Removed(BaseModel):
@@ -65,7 +66,7 @@ def _units(text: str, start: int) -> list[_Unit]:
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.start() >= start]
     lines = [(a, b) for a, b in lines if text[a:b].strip()]
     # hard-wrapped files (no line much past 100 chars) join lines by length; others only by case
-    wrapped = max((b - a for a, b in lines), default=0) <= 120
+    wrapped = max((b - a for a, b in lines), default=0) <= CLEAN.wrapped_max_chars
     units: list[_Unit] = []
     prev_end = -1
     for a, b in lines:
@@ -89,7 +90,8 @@ def _continues(text: str, a: int, b: int, prev_end: int, wrapped: bool) -> bool:
     if line.strip() == last_line or _BLOCK_START.match(line) or _TERMINAL.search(last_line):
         return False
     # a long unfinished line followed by more text is hard-wrapped prose
-    joined = line[:1].islower() or (wrapped and len(last_line) >= 40 and not last_line.startswith("#"))
+    joined = line[:1].islower() or (
+        wrapped and len(last_line) >= CLEAN.wrap_join_min_chars and not last_line.startswith("#"))
     # ...unless either line is furniture on its own (a caption line above the first paragraph)
     return joined and not any(_content_reason(x, _feat(x)) for x in (last_line, line))
 
@@ -109,8 +111,8 @@ def _feat(text: str) -> _Feat:
     return _Feat(
         words=words,
         terminal=terminal,
-        sentence_like=(terminal and n >= 2) or n >= 30,
-        prose=(terminal and n >= 6) or n >= 30,
+        sentence_like=(terminal and n >= CLEAN.sentence_min_words) or n >= CLEAN.long_unit_words,
+        prose=(terminal and n >= CLEAN.prose_min_words) or n >= CLEAN.long_unit_words,
     )
 
 
@@ -153,7 +155,7 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
             if seen_title and i != title_i:
                 u.reason = u.reason or "repeated title"
             seen_title = seen_title or i == title_i
-        elif counts.get(key, 0) > 1 and len(feats[i].words) >= 3 and not u.dropped:
+        elif counts.get(key, 0) > 1 and len(feats[i].words) >= CLEAN.repeat_min_words and not u.dropped:
             if not feats[i].sentence_like:  # teaser headlines: every copy is a link
                 u.reason = "repeated line (teaser or link title)"
             elif key in seen_sentences:  # a pull quote repeats a sentence: keep the first
@@ -164,13 +166,14 @@ def clean_text(text: str, *, title: str | None = None, start: int = 0) -> CleanR
     heads = {units[title_i].text} if title_i is not None else set()
     heads |= {
         u.text for u, f in zip(units, feats, strict=True)
-        if counts.get(_norm(u.text), 0) > 1 and len(u.text) >= 15 and not f.sentence_like
+        if counts.get(_norm(u.text), 0) > 1 and len(u.text) >= CLEAN.glued_head_min_chars
+        and not f.sentence_like
     }
     for i, u in enumerate(units):
         if u.dropped or i == title_i:
             continue
         for h in sorted(heads, key=lambda x: (-len(x), x)):  # longest first, same order every run
-            if u.text.endswith(h) and len(u.text) - len(h) >= 20 and u.text != h:
+            if u.text.endswith(h) and len(u.text) - len(h) >= CLEAN.glued_rest_min_chars and u.text != h:
                 cut = u.end - len(h)
                 u.end = cut - (len(text[u.start : cut]) - len(text[u.start : cut].rstrip()))
                 u.text = text[u.start : u.end]
@@ -208,17 +211,18 @@ def _find_title(
             if _norm(units[i].text).startswith(want) or want.startswith(_norm(units[i].text)):
                 return i
     for i in head:
-        if counts.get(_norm(units[i].text), 0) > 1 and len(feats[i].words) >= 3:
+        if counts.get(_norm(units[i].text), 0) > 1 and len(feats[i].words) >= CLEAN.repeat_min_words:
             return i
     for i in head:
-        if units[i].text.startswith("#") or len(feats[i].words) >= 3:
+        if units[i].text.startswith("#") or len(feats[i].words) >= CLEAN.repeat_min_words:
             return i
     return None
 
 
 def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> None:
     """Drop short non-prose lines by position: labels before the title, furniture after the body."""
-    items = {i for i, u in enumerate(units) if _ITEM.match(u.text) and len(feats[i].words) >= 3}
+    items = {i for i, u in enumerate(units)
+             if _ITEM.match(u.text) and len(feats[i].words) >= CLEAN.repeat_min_words}
     for i in sorted(items):  # a list under a removed heading ("Most read") is more of the same
         if i > 0 and units[i - 1].dropped:
             units[i].reason = units[i].reason or "list under a removed heading"
@@ -233,7 +237,8 @@ def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> 
         if i == title_i:
             continue
         # a CTA-ish line wedged between two removed lines is part of the same widget
-        if n <= 15 and 0 < i < len(units) - 1 and _vocab_score(u.text) >= 1:
+        if (n <= CLEAN.cta_max_words and 0 < i < len(units) - 1
+                and _vocab_score(u.text) >= CLEAN.line_min_score):
             if units[i - 1].dropped and units[i + 1].dropped:
                 u.reason = "call-to-action next to other furniture"
                 continue
@@ -243,15 +248,16 @@ def _structural(units: list[_Unit], feats: list[_Feat], title_i: int | None) -> 
             if title_i is not None and i < title_i:
                 if not f.sentence_like:
                     u.reason = "section label before the headline"
-            elif not (n >= 6 or f.sentence_like or _is_dateline(u.text)):
+            elif not (n >= CLEAN.header_keep_min_words or f.sentence_like or _is_dateline(u.text)):
                 u.reason = "short label in the header"
         elif i > last:  # the tail: widgets, labels, buttons after the last paragraph
-            if not (f.sentence_like and n >= 4):
+            if not (f.sentence_like and n >= CLEAN.tail_keep_min_words):
                 u.reason = "short line after the article"
         else:  # the middle: keep crossheads, list items and short quotes; drop stray labels
             prev_ok = pos > 0 and feats[live[pos - 1]].prose
             next_ok = pos + 1 < len(live) and feats[live[pos + 1]].prose
-            crosshead = 2 <= n <= 12 and u.text[:1].isupper() and prev_ok and next_ok
+            lo, hi = CLEAN.crosshead_words
+            crosshead = lo <= n <= hi and u.text[:1].isupper() and prev_ok and next_ok
             intro = u.text.endswith(":") and pos + 1 < len(live) and live[pos + 1] in items
             if not (f.sentence_like or crosshead or i in items or intro or u.text.startswith("#")):
                 u.reason = "short non-prose line"
