@@ -1,0 +1,219 @@
+"""Outside services that fail: chat model and embeddings endpoints, a Chroma server, a kill -9.
+
+Real servers on 127.0.0.1: stub HTTP endpoints that misbehave (tests/stub_servers.py), one real
+`chroma run` per module (plus one that is killed), and `parley ingest` as a real process for the
+kill -9. Each case: one line naming the backend and what to do, the exit code, the sentinel key
+nowhere (also when the server echoes the request's headers and body), the stores unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bad_helpers import KEY_VARS, SEEDS, SENTINEL, copy_data, run_cli, seed_data, snapshot
+from proc_helpers import free_port, served
+from store_helpers import generate_corpus
+from stub_servers import stub_endpoint
+
+from vectorstore.docstore import DocStore
+
+pytestmark = pytest.mark.integration
+CHROMA = Path(sys.executable).parent / "chroma"
+QUESTION = "Who held the first high-level US-Russia contact after the invasion?"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return seed_data(tmp_path_factory.mktemp("bad-endpoints"))
+
+
+@pytest.fixture
+def data(template, monkeypatch, caplog) -> Path:
+    for var in KEY_VARS:
+        monkeypatch.setenv(var, SENTINEL)
+    monkeypatch.setenv("PARLEY_EMBEDDING_BACKEND", "fake")
+    monkeypatch.setenv("PARLEY_LLM_BACKEND", "fake")
+    caplog.set_level(logging.DEBUG)
+    return copy_data(template, Path(os.environ["PARLEY_DATA_DIR"]))
+
+
+@pytest.fixture
+def cli(capsys, caplog):
+    return lambda *argv: run_cli(list(argv), capsys, caplog)
+
+
+def error_line(r, pattern: str) -> str:
+    """The run failed with exactly one `parley: error:` line matching pattern (a draft may precede)."""
+    errors = [x for x in r.lines if x.startswith("parley: error:")]
+    assert r.rc == 1 and len(errors) == 1, (r.rc, r.lines)
+    assert all(x.startswith(("parley: error:", "draft:")) for x in r.lines), r.lines
+    assert "Traceback" not in r.err + r.out
+    r.no_secret()
+    assert __import__("re").search(pattern, errors[0]), errors[0]
+    return errors[0]
+
+
+# --- the chat model endpoint -----------------------------------------------------------------
+CHAT_CASES = {
+    "silent": r"chat model at http://127\.0\.0\.1:\d+/v1 did not answer within 2s: .*PARLEY_LLM_TIMEOUT_S",
+    "http500_echo": r"chat model at .* failed with HTTP 500",
+    "http401_echo": r"chat model at .* rejected the API key \(HTTP 401\): check PARLEY_OPENAI_API_KEY",
+    "malformed": r"chat model at .* sent a malformed response",
+    "malformed_stream": r"chat model at .* sent a malformed response",
+}
+
+
+def _use_chat(monkeypatch, url: str) -> None:
+    monkeypatch.setenv("PARLEY_LLM_BACKEND", "openai")
+    monkeypatch.setenv("PARLEY_OPENAI_BASE_URL", url)
+    monkeypatch.setenv("PARLEY_OPENAI_MODEL", "stub")
+    monkeypatch.setenv("PARLEY_LLM_TIMEOUT_S", "2")
+
+
+@pytest.mark.parametrize("mode", sorted(CHAT_CASES))
+def test_chat_endpoint_misbehaving_is_one_line(mode, data, cli, monkeypatch):
+    before = snapshot(data)
+    with stub_endpoint(mode, hold_s=20) as url:
+        _use_chat(monkeypatch, url)
+        r = cli("ask", QUESTION)
+    error_line(r, CHAT_CASES[mode])
+    assert snapshot(data) == before
+
+
+def test_chat_endpoint_down_is_one_line(data, cli, monkeypatch):
+    _use_chat(monkeypatch, f"http://127.0.0.1:{free_port()}/v1")
+    before = snapshot(data)
+    error_line(cli("ask", QUESTION), r"cannot reach chat model at .*: is the server running\? check PARLEY_OPENAI_BASE_URL")
+    assert snapshot(data) == before
+
+
+def test_key_from_a_dotenv_file_is_masked_too(data, cli, monkeypatch, tmp_path):
+    """Not in the environment, so only its shape gives it away when a server echoes it."""
+    key = "dotenv-only-3c9e1f7a2b6d"
+    for var in KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / ".env").write_text(f"PARLEY_OPENAI_API_KEY={key}\n")  # the cwd is tmp_path
+    with stub_endpoint("http500_echo") as url:
+        _use_chat(monkeypatch, url)
+        r = cli("ask", QUESTION)
+    line = error_line(r, r"HTTP 500")
+    assert "authorization" in line.lower() and key not in r.out + r.err + r.log
+
+
+# --- the embeddings endpoint -----------------------------------------------------------------
+EMBED_CASES = {
+    "silent": r"embedding endpoint at .* did not answer within 2s: .*PARLEY_EMBEDDING_TIMEOUT_S",
+    "http500_echo": r"embedding endpoint at .* failed with HTTP 500",
+    "http401_echo": r"embedding endpoint at .* rejected the API key \(HTTP 401\): check PARLEY_EMBEDDING_API_KEY",
+    "malformed": r"embedding endpoint at .* sent a malformed response",
+    "empty_data": r"embedding endpoint at .* sent a malformed response",
+}
+
+
+@pytest.mark.parametrize("mode", sorted(EMBED_CASES))
+def test_embedding_endpoint_misbehaving_is_one_line(mode, data, cli, monkeypatch):
+    before = snapshot(data)
+    with stub_endpoint(mode, hold_s=20) as url:
+        monkeypatch.setenv("PARLEY_EMBEDDING_BACKEND", "openai")
+        monkeypatch.setenv("PARLEY_EMBEDDING_BASE_URL", url)
+        monkeypatch.setenv("PARLEY_EMBEDDING_TIMEOUT_S", "2")
+        r = cli("ingest", str(SEEDS / "000_997b5712c965d847.txt"))
+    error_line(r, EMBED_CASES[mode])
+    assert snapshot(data) == before
+
+
+# --- a real Chroma server ---------------------------------------------------------------------
+def _chroma(root: Path):
+    if not CHROMA.exists():
+        pytest.skip(f"{CHROMA} not installed")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    return url, served(cmd, f"{url}/api/v2/heartbeat", root / "server.log", name="chroma server")
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    url, server = _chroma(tmp_path_factory.mktemp("chroma"))
+    with server:
+        yield url
+
+
+def test_chroma_server_down_is_one_line(data, cli, monkeypatch):
+    monkeypatch.setenv("PARLEY_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
+    before = snapshot(data)
+    error_line(cli("search", "Peskov"), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
+    assert snapshot(data) == before
+
+
+def test_chroma_server_killed_is_one_line(data, cli, monkeypatch, tmp_path):
+    url, server = _chroma(tmp_path / "killed")
+    monkeypatch.setenv("PARLEY_CHROMA_URL", url)
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "server-data"))
+    with server as proc:
+        assert cli("ingest", str(SEEDS)).rc == 0
+        records = snapshot(tmp_path / "server-data")["records"]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        error_line(cli("search", "Peskov"), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
+        error_line(cli("ingest", str(SEEDS)), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
+    assert snapshot(tmp_path / "server-data")["records"] == records
+
+
+def test_emptied_server_collection_disagrees_with_the_article_store(chroma_url, cli, monkeypatch, tmp_path):
+    import chromadb
+
+    monkeypatch.setenv("PARLEY_CHROMA_URL", chroma_url)
+    monkeypatch.setenv("PARLEY_COLLECTION", "wiped")
+    assert cli("ingest", str(SEEDS)).rc == 0
+    host, port = chroma_url.rsplit(":", 1)
+    col = chromadb.HttpClient(host="127.0.0.1", port=int(port)).get_collection("wiped")
+    col.delete(ids=col.get(include=[])["ids"])  # the server lost its rows; the records remain
+    error_line(cli("search", "Peskov"), r"holds no chunks but the article store .* holds 5 articles: "
+               r"they disagree; run `parley doctor --repair`")
+    r = cli("doctor", "--repair")
+    assert r.rc == 0 and "they agree" in r.out
+    assert cli("search", "Peskov").rc == 0
+
+
+def test_zero_byte_chroma_file_disagrees_and_doctor_repairs(data, cli):
+    (data / "chroma" / "chroma.sqlite3").write_bytes(b"")
+    before = snapshot(data)
+    error_line(cli("search", "Peskov"), r"chroma\.sqlite3 is empty \(0 bytes\) but the article store "
+               r".* holds 5 articles: they disagree; run `parley doctor --repair`")
+    assert snapshot(data) == before  # the 0-byte file was not turned into a new, empty store
+    r = cli("doctor")
+    assert r.rc == 1 and "parley doctor --repair" in r.out
+    r = cli("doctor", "--repair")
+    assert r.rc == 0 and r.out.count("repaired missing-chunks") == 5 and "they agree" in r.out
+    assert "000_997b5712c965d847.txt" in cli("search", "Zakharova").out
+
+
+# --- kill -9 in the middle of an ingest -------------------------------------------------------
+def test_kill_9_mid_ingest_loses_nothing(data, tmp_path, seed_texts, cli):
+    corpus = tmp_path / "corpus"
+    generate_corpus(corpus, seed_texts, n_files=300)
+    env = {**os.environ}
+    cmd = [sys.executable, "-m", "parley.cli.main", "ingest", str(corpus)]
+    proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    records = data / "articles"
+    start = len(list(records.glob("*.json")))
+    deadline = time.monotonic() + 120
+    while len(list(records.glob("*.json"))) <= start and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    r = cli("doctor")  # every record it wrote has its chunks; at most leftover chunks remain
+    assert all(x.startswith("orphan-chunks") or "article records" in x for x in r.out.splitlines()), r.out
+    again = cli("ingest", str(corpus))
+    assert again.rc == 0 and not [x for x in again.lines if x.startswith("skipped")]
+    assert cli("doctor").rc == 0
+    assert len(DocStore(data / "articles").ids()) == 5 + 300
