@@ -17,6 +17,7 @@ Every threshold says, next to it, which run set it. Eval variants override any o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
@@ -29,9 +30,13 @@ from parley.text.words import content_tokens, in_pool
 # question words written with a capital at the start of a question are not names
 _OPENERS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do",
             "is", "was", "were", "are", "has", "have", "had", "according", "in", "on", "at",
-            "after", "before", "during", "the", "a", "an", "name", "list", "tell", "give"}
+            "after", "before", "during", "the", "a", "an", "name", "list", "tell", "give",
+            "exactly", "roughly", "approximately", "briefly", "besides", "apart"}
 _CAPITAL = re.compile(r"\b[A-Z][\w'’.-]*")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+_MONTH_YEAR = re.compile(r"\b(January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December)\s+(\d{4})\b")
+_INITIALS = re.compile(r"\b([A-Z])\.(?=[A-Z]\b|[A-Z]\.)|(?<=\b[A-Z])\.(?=\s|$)")
 
 
 class AbstainPolicy(BaseModel):
@@ -88,23 +93,33 @@ def retrieval_support(question: str, texts: Sequence[str]) -> float:
 
 
 def question_entities(question: str) -> list[str]:
-    """Names, places and numbers of a question, as written ("China's" → "China")."""
-    out: list[str] = []
-    for i, m in enumerate(_CAPITAL.finditer(question)):
+    """Names, places, numbers and month-year dates of a question ("China's" → "China")."""
+    out = [f"{m} {y}" for m, y in _MONTH_YEAR.findall(question)]
+    rest = _MONTH_YEAR.sub(" ", question)
+    for i, m in enumerate(_CAPITAL.finditer(rest)):
         word = m.group().rstrip(".").removesuffix("'s").removesuffix("’s")
         if i == 0 and m.start() == 0 and word.lower() in _OPENERS:
             continue
         if content_tokens(word):
             out.append(word)
-    out += _NUMBER.findall(question)
+    out += _NUMBER.findall(rest)
     return list(dict.fromkeys(out))
 
 
-def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
-    """The question's names and numbers that no text mentions (spelling variants count)."""
-    pool = {t for text in texts for t in content_tokens(text)}
+def missing_entities(question: str, texts: Sequence[str],
+                     dates: Sequence[dt.date | None] = ()) -> list[str]:
+    """The question's names, numbers and dates that no text mentions (spelling variants count).
+
+    A month with its year ("November 2022") is also found in the articles' dates: an article
+    dated 2022-11-08 answers "What did the Kremlin say in November 2022?" without naming it.
+    """
+    # "U.N." and "UN" are one name: initials lose their dots before tokenising
+    pool = {t for text in texts for t in content_tokens(_INITIALS.sub(r"\1", text))}
+    dated = {f"{d:%B} {d.year}" for d in dates if d is not None}
     missing = []
     for ent in question_entities(question):
+        if _MONTH_YEAR.fullmatch(ent) and ent in dated:
+            continue
         toks = content_tokens(ent)
         if toks and not all(in_pool(t, pool) for t in toks):
             missing.append(ent)
@@ -125,12 +140,12 @@ def check_retrieval(question: str, passages: Sequence[str], policy: AbstainPolic
 
 
 def check_entities(question: str, evidence: Sequence[str], passages: Sequence[str],
-                   policy: AbstainPolicy) -> Decision:
+                   policy: AbstainPolicy, dates: Sequence[dt.date | None] = ()) -> Decision:
     """Rule 2: abstain when a name, place or number of the question is nowhere in the evidence."""
     if not policy.entity_rule:
         return ANSWER
     scope = evidence if policy.entity_scope == "evidence" else passages
-    missing = missing_entities(question, scope)
+    missing = missing_entities(question, scope, dates)
     if missing:
         names = ", ".join(f"“{m}”" for m in missing)
         return Decision(abstain=True, rule="entities", reason=(

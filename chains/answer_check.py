@@ -6,7 +6,8 @@ A line is kept above the evidence only when:
 * every quoted phrase in it occurs verbatim in the evidence;
 * every content word is in the evidence or the question (generic verbs like "said" aside);
 * it says something the question does not (not a restatement);
-* its words follow the evidence's order: each pair of consecutive new words occurs in one
+* it is finished (ends like a sentence: a line cut at the token limit is not checked);
+* its words follow the evidence's order: each pair of consecutive words occurs in one
   evidence sentence, in the same order, close together (≤ 4 words apart), with no negation
   ("not", "failed", "never" …) between them that the line leaves out — "Russia demanded NATO not
   expand east and halt diplomatic efforts" fails against "… demand that NATO not expand further
@@ -38,6 +39,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CALENDAR = frozenset("""january february march april may june july august september october
     november december monday tuesday wednesday thursday friday saturday sunday""".split())
 MAX_GAP = 4
+_FINISHED = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
 
 def check_tokens(text: str) -> list[str]:
@@ -73,6 +75,8 @@ def check_line(line: str, evidence: Sequence[str], question: str) -> str | None:
     """Why the line cannot be checked against the evidence, or None when it can."""
     if not line.strip() or len(line.split()) > 40:
         return "empty or longer than one short sentence"
+    if not _FINISHED.search(line):
+        return "unfinished (cut off at the token limit)"
     ev_norm = " " + " ".join(_norm(e) for e in evidence) + " "
     ev_words = set(ev_norm.split())
     for m in _QUOTE.finditer(line):
@@ -103,7 +107,10 @@ def check_line(line: str, evidence: Sequence[str], question: str) -> str | None:
     new = [t for t in toks if (t not in q or t == "not") and t not in GENERIC]
     if not [t for t in new if t != "not"]:
         return "it only restates the question"
-    for a, b in zip(new, new[1:], strict=False):
+    # the order check runs over every word the evidence has, the question's words included:
+    # "Russia demanded NATO guarantees" fails against "guarantees that Ukraine will never join NATO"
+    seq = [t for t in toks if t in pool]
+    for a, b in zip(seq, seq[1:], strict=False):
         if not _in_order(a, b, seqs):
             return f"its words do not follow the evidence ({a!r} … {b!r})"
     return None

@@ -62,7 +62,7 @@ class EvidencePolicy(BaseModel):
     # sentences shown before the model (the held-out measurement above used 2)
     max_evidence: int = Field(2, ge=1, le=3)
     # sentences the model reranks (numbered options); more = a longer, slower prompt
-    rerank_candidates: int = Field(6, ge=2, le=9)
+    rerank_candidates: int = Field(5, ge=2, le=9)
     # a neighbour is attached only while the pair stays this short (characters)
     neighbour_max_chars: int = Field(480, ge=0)
 

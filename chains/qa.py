@@ -28,7 +28,13 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import patch_config
 from pydantic import BaseModel
 
-from chains.abstain import AnswerPolicy, Decision, check_answerable, check_entities, check_retrieval
+from chains.abstain import (
+    AnswerPolicy,
+    Decision,
+    check_answerable,
+    check_entities,
+    check_retrieval,
+)
 from chains.answer_check import check_line, line_citations
 from chains.citations import CachedEmbed, EmbedFn, verify_passages, with_markers
 from chains.evidence import Scored, passages_from_documents, pick, select_evidence
@@ -174,7 +180,8 @@ class QAChain(Runnable[Any, Answer]):
         timings.evidence_s = time.perf_counter() - t0
         yield QAEvent(type="evidence", evidence=evidence, seconds=timings.evidence_s)
         base["evidence"] = evidence
-        decision = check_entities(question, [c.text for c in evidence], texts, self.policy.abstain)
+        decision = check_entities(question, [c.text for c in evidence], texts, self.policy.abstain,
+                                  [p.chunk.date for p in passages])
         if decision.abstain:
             yield finish(self._abstain(base, decision))
             return
@@ -182,7 +189,9 @@ class QAChain(Runnable[Any, Answer]):
             yield from self._choose_and_answer(question, ranked, passages, embed, base, timings,
                                                finish, child, t0)
         else:
-            yield from self._synthesise(question, passages, embed, base, timings, finish, child, t0)
+            options = [s.cand.text for s in ranked[: self.policy.evidence.rerank_candidates]]
+            yield from self._synthesise(question, passages, options, embed, base, timings, finish,
+                                        child, t0)
 
     # --- evidence mode ----------------------------------------------------------------------
     def _choose_and_answer(self, question: str, ranked: list[Scored], passages: list[Passage],
@@ -197,8 +206,9 @@ class QAChain(Runnable[Any, Answer]):
         evidence = pick(ranked, question, passages, embed, self.policy.evidence, first=first)
         base["evidence"] = evidence
         p_yes = None
+        options = [s.cand.text for s in top]  # the same list for all three: one prompt prefix
         if self.policy.abstain.use_answerability:
-            p_yes = self.chooser.answerable(question, [c.text for c in evidence], config).p(YES)
+            p_yes = self.chooser.answerable(question, options, config).p(YES)
             base["answerability"] = round(p_yes, 4)
         timings.choose_s = time.perf_counter() - t1
         decision = check_answerable(p_yes, self.policy.abstain)
@@ -209,8 +219,8 @@ class QAChain(Runnable[Any, Answer]):
         if self.line_prompt is not None:
             t2 = time.perf_counter()
             pieces = []
-            values = {"question": question, "sentences": numbered([c.text for c in evidence])}
-            writer = self.line_prompt.chat_prompt() | self.model.bind(max_tokens=LINE_MAX_TOKENS)
+            values = {"question": question, "sentences": numbered(options)}
+            writer = self.line_prompt.chat_prompt() | self.chooser.model.bind(max_tokens=LINE_MAX_TOKENS)
             for tok in (writer | StrOutputParser()).stream(values, config):
                 if timings.first_token_s is None:
                     timings.first_token_s = time.perf_counter() - t0
@@ -232,12 +242,12 @@ class QAChain(Runnable[Any, Answer]):
                             line=line, line_check=why))
 
     # --- synthesis mode ---------------------------------------------------------------------
-    def _synthesise(self, question: str, passages: list[Passage], embed: EmbedFn | None,
-                    base: dict, timings: Timings, finish: Callable, config: RunnableConfig,
-                    t0: float) -> Iterator[QAEvent]:
+    def _synthesise(self, question: str, passages: list[Passage], options: list[str],
+                    embed: EmbedFn | None, base: dict, timings: Timings, finish: Callable,
+                    config: RunnableConfig, t0: float) -> Iterator[QAEvent]:
         if self.policy.abstain.use_answerability:
             t1 = time.perf_counter()
-            p_yes = self.chooser.answerable(question, [c.text for c in base["evidence"]], config).p(YES)
+            p_yes = self.chooser.answerable(question, options, config).p(YES)
             base["answerability"] = round(p_yes, 4)
             timings.choose_s = time.perf_counter() - t1
             decision = check_answerable(p_yes, self.policy.abstain)
