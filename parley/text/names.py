@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -53,10 +54,22 @@ TITLE_WORDS = frozenset("""
 """.split())
 
 
+@dataclass(frozen=True)
+class NameRules:
+    """Shapes of names; read off the shipped registry (parley/data/actors.yaml), not measured."""
+
+    full_name_words: tuple[int, int] = (2, 4)  # "Maria Zajarova", "Nikolai Patrushev"
+    acronym_max_letters: int = 5  # US, U.N., NATO, OSCE; longer all-caps words are shouting
+
+
+NAMES = NameRules()
+
+
 def is_full_name(alias: str) -> bool:
     """True for "Maria Zajarova"-like aliases (2–4 capitalised words, no title words)."""
     words = alias.split()
-    return 2 <= len(words) <= 4 and all(
+    lo, hi = NAMES.full_name_words
+    return lo <= len(words) <= hi and all(
         w[:1].isupper() and fold_text(w).strip(".") not in TITLE_WORDS for w in words
     )
 
@@ -69,4 +82,4 @@ def pattern_text(alias: str) -> str:
 def is_acronym(alias: str) -> bool:
     """True for short all-caps aliases (US, U.N., NATO) that must match with their case."""
     bare = alias.replace(".", "")
-    return bare.isupper() and len(bare) <= 5
+    return bare.isupper() and len(bare) <= NAMES.acronym_max_letters
