@@ -24,15 +24,15 @@ import re
 from collections.abc import Sequence
 
 from parley.core.schema import Citation
-from parley.text.words import STOPWORDS, fold, in_pool, stem, tokens
+from parley.text.words import STOPWORDS, fold, in_pool, stem, tokens, word_set
 
 NEGATIONS = frozenset("""not no never neither nor without cannot nothing none nobody fail failed
     fails failing refuse refused refuses reject rejected rejects deny denied denies unlikely
     impossible""".split())
 # verbs that carry no information of their own in an answer ("X spoke with …")
-GENERIC = frozenset(stem(w) for w in """spoke speak talk talked held hold met meet made make took
+GENERIC = word_set("""spoke speak talk talked held hold met meet made make took
     take gave give went go came come reported report described describe called call stated state
-    asked ask""".split())
+    asked ask""")
 _QUOTE = re.compile(r"[\"“«]([^\"”»]{3,})[\"”»]")
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chains.citations import Candidate, EmbedFn, candidates
 from parley.core.schema import Chunk, Citation, Passage
-from parley.text.words import content_tokens, in_pool, stem
+from parley.text.words import content_tokens, in_pool, word_set
 
 # words that carry no topic in a question (stemmed like the tokens they are compared with)
-_QUESTION_WORDS = {stem(w) for w in (
+_QUESTION_WORDS = word_set(
     "what who whom which when where why how did does do say said says tell told according "
-    "article articles report reported").split()}
+    "article articles report reported")
 
 
 def topic_tokens(question: str) -> list[str]:
