@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from parley.core.schema import Answer, Article, SourceSpan
+from parley.core.settings import get_settings
 from parley.render.html import span_key
+from parley.service import Parley
+from vectorstore.ingest import IngestReport
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm"]
 
 
 def make_service() -> Any:
     """Build the service the page uses (tests replace this function with one returning fakes)."""
-    from parley.core.settings import get_settings
-    from parley.service import Parley
-
     return Parley(get_settings())
 
 
@@ -86,8 +86,6 @@ def ingest_uploads(
 ) -> Any:
     """Ingest uploads one by one from `<data_dir>/uploads` (a fixed place, so re-uploading a file
     updates its document), deleting each copy afterwards; returns the merged IngestReport."""
-    from vectorstore.ingest import IngestReport
-
     total = IngestReport(files=0)
     folder = Path(service.settings.data_dir) / "uploads"
     paths, refused = save_uploads(uploads, folder)
@@ -175,7 +173,7 @@ def stance_rows(stances: Sequence[Any], articles: dict[str, Article]) -> list[di
 
 def timeline_chart(brief: Any) -> Any:
     """An Altair chart of stance by article date (None when nothing is dated)."""
-    import altair as alt
+    import altair as alt  # lazy: ~0.5 s to import, and only the brief tab draws this chart
 
     rows = timeline_rows(brief)
     if not rows:
