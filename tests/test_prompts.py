@@ -7,7 +7,7 @@ from prompts import PROMPTS_DIR, PromptError, load_prompt, load_prompt_file, val
 
 def test_every_shipped_prompt_validates():
     names = {t.name for t in validate_all()}
-    assert {"qa", "qa_terse", "condense", "stance", "stance_mc", "brief_summary"} <= names
+    assert {"qa", "qa_terse", "condense", "stance", "stance_mc"} <= names
 
 
 def _write(tmp_path: Path, text: str) -> Path:
