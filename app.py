@@ -60,7 +60,7 @@ def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
     """A finished answer: verified text, flagged leftovers, sources (or the nearest passages)."""
     st.markdown(view.answer_html(answer), unsafe_allow_html=True)
     if answer.abstained:
-        st.caption(f"Why no answer: {answer.abstain_reason}")
+        st.caption(f"Why no answer: {view.md_label(answer.abstain_reason)}")
         if answer.passages:
             st.markdown("**Nearest passages**")
         for p in answer.passages[:3]:
@@ -68,6 +68,13 @@ def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
                 st.markdown(view.span_html(p.chunk.span, svc.article_text(p.chunk.source),
                                          css_class="parley-near"), unsafe_allow_html=True)
         return
+    if answer.mode == "evidence":  # the articles' own sentences, the model only chose them
+        note = "The articles' own sentences, ranked by the model"
+        if answer.answerability is not None:
+            note += f" (calibrated answerability {answer.answerability:.2f})"
+        if answer.line_check:
+            note += f". No one-line answer: the model's line failed the check ({view.md_label(answer.line_check)})"
+        st.caption(note + ".")
     dropped = ui.unsupported_sentences(answer)
     if dropped:
         st.markdown(view.unsupported_html(dropped), unsafe_allow_html=True)
@@ -76,7 +83,7 @@ def show_answer(svc: Any, answer: Any, articles: dict[str, Any]) -> None:
         show_citation(svc, c, articles)
     t = answer.timings
     st.caption(f"{len(answer.passages)} passages from {len(ui.passage_sources(answer))} articles"
-               f" · {answer.model} · {t.total_s:.1f} s")
+               f" · {view.md_label(answer.model)} · {t.total_s:.1f} s")
 
 
 def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
@@ -85,9 +92,9 @@ def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
     history = ui.history_pairs(messages)
     messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(view.md_label(question))  # the question as typed: no links, HTML or maths
     with st.chat_message("assistant"):
-        status, draft = st.empty(), st.empty()
+        status, evidence, draft = st.empty(), st.empty(), st.empty()
         status.caption(":material/search: Searching the articles…")
         text, final = "", None
         try:
@@ -96,6 +103,10 @@ def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
                     n_src = len({p.chunk.source for p in ev.passages or []})
                     status.caption(f":material/article: Reading {len(ev.passages or [])} passages from {n_src} "
                                    "articles…")
+                elif ev.type == "evidence" and ev.evidence:  # shown before any model call
+                    evidence.markdown(view.evidence_html(ev.evidence, ev.seconds),
+                                      unsafe_allow_html=True)
+                    status.caption(":material/fact_check: The model is checking the evidence…")
                 elif ev.type == "token":
                     text += ev.text or ""
                     draft.markdown(text + " ▌")
@@ -103,11 +114,12 @@ def ask(svc: Any, question: str, articles: dict[str, Any]) -> None:
                     final = ev.answer
         except ParleyError as e:
             status.empty()
-            draft.empty()
-            st.error(str(e))
+            draft.empty()  # the evidence stays: it is the articles' own words
+            st.error(view.md_label(e))
             messages.append({"role": "assistant", "error": str(e)})
             return
         status.empty()
+        evidence.empty()
         draft.empty()
         if final is not None:
             show_answer(svc, final, articles)
@@ -131,11 +143,11 @@ def chat_tab(svc: Any, articles: dict[str, Any]) -> None:
         for m in messages:
             with st.chat_message(m["role"]):
                 if m.get("error"):
-                    st.error(m["error"])
+                    st.error(view.md_label(m["error"]))
                 elif m.get("answer") is not None:
                     show_answer(svc, m["answer"], articles)
                 else:
-                    st.markdown(m["content"])
+                    st.markdown(view.md_label(m["content"]))
         if question:
             ask(svc, question, articles)
 
@@ -248,7 +260,7 @@ def briefs_tab(svc: Any, articles: dict[str, Any]) -> None:
     try:
         actors = names_fn()
     except ParleyError as e:
-        st.error(str(e))
+        st.error(view.md_label(e))
         return
     if not actors:
         st.info("No actors found: add articles in the **Corpus** tab.")
@@ -262,7 +274,7 @@ def briefs_tab(svc: Any, articles: dict[str, Any]) -> None:
         try:
             st.session_state.brief = write_brief(brief_fn, actor, topic.strip() or None)
         except ParleyError as e:
-            st.error(str(e))
+            st.error(view.md_label(e))
     if st.session_state.get("brief") is not None:
         show_brief(svc, st.session_state.brief, articles)
 
@@ -278,7 +290,7 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
         try:
             report = ui.ingest_uploads(svc, uploads, lambda f, t: bar.progress(f, text=t))
         except ParleyError as e:
-            st.error(str(e))
+            st.error(view.md_label(e))
         else:
             st.session_state.last_ingest = report
             start = getattr(svc, "start_analysis", None)
@@ -294,7 +306,7 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
     try:
         rows = ui.corpus_rows(list(articles.values()), svc.store.sources())
     except ParleyError as e:
-        st.error(str(e))
+        st.error(view.md_label(e))
         return
     st.markdown(f"#### {len(rows)} documents")
     for row in rows:
@@ -306,7 +318,7 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
             try:
                 gone = svc.remove(row["doc_id"])
             except ParleyError as e:
-                st.error(str(e))
+                st.error(view.md_label(e))
             else:
                 st.toast(f"Removed {view.md_label(row['title'])} ({gone} chunks)")
                 st.rerun()
@@ -318,7 +330,7 @@ def main() -> None:
     try:
         svc = get_service()
     except (ParleyError, ValueError) as e:  # ValueError: a bad PARLEY_* setting
-        st.error(f"Parley could not start: {' '.join(str(e).split())}")
+        st.error(f"Parley could not start: {view.md_label(e)}")
         st.stop()
     articles = article_index(svc)
     sidebar(svc, articles)

@@ -50,9 +50,25 @@ class FailingModel(GenericFakeChatModel):
         raise ModelError("PARLEY_OPENAI_BASE_URL=http://127.0.0.1:9/v1 is not answering: start it")
 
 
-def seeded_service(tmp_path: Path, seeds_dir: Path, model) -> Parley:
+def qa_model(*replies: str, yes: float = 0.9):
+    """Choices by logprobs (Yes/No, sentence numbers); other prompts get the replies in turn."""
+    queue = list(replies)
+
+    def score(text: str) -> dict[str, float]:
+        if "Reply Yes or No" in text:
+            p = 0.5 if "Question: N/A" in text else yes
+            return {"Yes": p, "No": 1 - p}
+        if "number only" in text:
+            return {"1": 0.6, "2": 0.4}
+        return {(queue.pop(0) if len(queue) > 1 else queue[0]): 1.0}
+
+    return logprob_model(score)
+
+
+def seeded_service(tmp_path: Path, seeds_dir: Path, model, mode: str = "synthesis") -> Parley:
     """A Parley over the seeds: fake embeddings, real on-disk Chroma, the given chat model."""
-    settings = Settings(data_dir=tmp_path / "data", embedding_backend="fake", llm_backend="fake")
+    settings = Settings(data_dir=tmp_path / "data", embedding_backend="fake", llm_backend="fake",
+                        answer_mode=mode)
     svc = Parley(settings, model=model, embedder=FakeEmbeddings())
     report = svc.ingest([seeds_dir])
     assert report.added == 5 and not report.skipped
@@ -81,7 +97,7 @@ def marks(at: AppTest) -> list[tuple[int, str]]:
 
 def test_ask_streams_then_shows_cited_answer_with_highlighted_quote(page, tmp_path, seeds_dir,
                                                                     seed_texts):
-    svc = seeded_service(tmp_path, seeds_dir, fake_model(f"{CITED} {UNSUPPORTED}"))
+    svc = seeded_service(tmp_path, seeds_dir, qa_model(f"{CITED} {UNSUPPORTED}"))
     at = page(svc)
     at.chat_input[0].set_value(QUESTION).run()
     assert not at.exception, at.exception
@@ -100,10 +116,26 @@ def test_ask_streams_then_shows_cited_answer_with_highlighted_quote(page, tmp_pa
     assert flagged and "Istanbul" in flagged[0]
 
 
+def test_evidence_mode_shows_the_articles_sentences_and_no_unchecked_line(page, tmp_path,
+                                                                         seeds_dir, seed_texts):
+    svc = seeded_service(tmp_path, seeds_dir, qa_model(f"{CITED} {UNSUPPORTED}"), mode="evidence")
+    at = page(svc)
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    answer = at.session_state.messages[-1]["answer"]
+    assert answer.mode == "evidence" and not answer.abstained and answer.line is None
+    found = dict(marks(at))
+    for c in answer.citations:  # every evidence sentence opens highlighted in its article
+        assert found[c.n] == c.text == seed_texts[c.source][c.start : c.end]
+    shown = " ".join(m.value for m in at.markdown if 'class="parley-answer"' in m.value)
+    assert "Patrushev" in shown and "Istanbul" not in shown
+    assert any("No one-line answer" in c.value for c in at.caption)
+
+
 def test_follow_up_passes_history_and_clear_empties_it(page, tmp_path, seeds_dir):
     svc = seeded_service(
         tmp_path, seeds_dir,
-        fake_model(CITED, "Who did Jake Sullivan speak with?", "He spoke with Nikolai Patrushev [1]."),
+        qa_model(CITED, "Who did Jake Sullivan speak with?", "He spoke with Nikolai Patrushev [1]."),
     )
     seen = []
     stream = svc.stream
@@ -122,7 +154,7 @@ def test_follow_up_passes_history_and_clear_empties_it(page, tmp_path, seeds_dir
 
 
 def test_abstention_is_shown_with_nearest_passages(page, tmp_path, seeds_dir):
-    at = page(seeded_service(tmp_path, seeds_dir, fake_model("NOT IN ARTICLES")))
+    at = page(seeded_service(tmp_path, seeds_dir, qa_model("NOT IN ARTICLES", yes=0.05)))
     at.chat_input[0].set_value("What did Ryabkov say about the talks on January 10?").run()
     assert not at.exception, at.exception
     assert any("The articles don" in m.value for m in at.markdown)

@@ -81,6 +81,11 @@ def test_question_gets_answer_whose_highlight_is_the_cited_text(page):
             break
         except PlaywrightTimeout:
             continue
+    # evidence first: the articles' own sentences are on the page before the model has finished
+    wait_or_shoot(page, page.locator(".parley-evidence").first, 60_000, "chat-evidence")
+    assert page.locator(".parley-answer").count() == 0
+    assert "From the articles" in page.locator(".parley-evidence").first.inner_text()
+    screenshot(page, "chat-evidence")
     wait_or_shoot(page, page.locator(".parley-answer").first, ANSWER_TIMEOUT_MS, "chat-answer")
     screenshot(page, "chat-answer")
     answer = page.locator(".parley-answer").first.inner_text()

@@ -18,7 +18,7 @@ from parley.render.markdown import KIND_NOTE, outlets_phrase
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _BLANKS = re.compile(r"\n\s*\n\s*")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|$#!{}])")
+_MD_SPECIAL = re.compile(r"([\\\[\]<>$])")  # links, images, HTML, maths; emphasis is harmless
 
 SpanNumbers = Mapping[tuple[str, int, int], tuple[int, SourceSpan]]
 
@@ -30,6 +30,8 @@ mark.parley-near { background: #e3ecf7; }
 sup.parley-ref { color: #1565c0; font-weight: 600; margin-left: .05em; }
 .parley-answer { font-size: 1.05rem; line-height: 1.65; margin-bottom: .75rem; }
 .parley-unsupported { color: #9e9e9e; font-size: .85rem; font-style: italic; }
+.parley-evidence { border-left: 3px solid #ffe98a; padding: .2rem .8rem; margin-bottom: .6rem; }
+.parley-evidence-head { font-size: .8rem; color: #757575; margin-bottom: .2rem; }
 </style>
 """
 
@@ -116,6 +118,15 @@ def answer_html(answer: Answer) -> str:
     body = escape_block(answer.answer)
     refs = _MARKER.sub(r'<sup class="parley-ref">[\1]</sup>', body)
     return f'<div class="parley-answer">{refs}</div>'
+
+
+def evidence_html(evidence: Sequence[SourceSpan], seconds: float | None = None) -> str:
+    """The articles' own sentences, numbered and escaped, shown before the model has finished."""
+    when = f", {seconds:.1f} s" if seconds is not None else ""
+    items = "".join(f'<li>“{esc(c.text)}” <sup class="parley-ref">[{i}]</sup></li>'
+                    for i, c in enumerate(evidence, 1))
+    return (f'<div class="parley-evidence"><div class="parley-evidence-head">From the articles '
+            f"(verbatim, before the model{when})</div><ol>{items}</ol></div>")
 
 
 def unsupported_html(sentences: Iterable[str]) -> str:
