@@ -43,7 +43,8 @@ def esc(text: object) -> str:
 
 def md_label(text: object) -> str:
     """A string made safe for Streamlit Markdown (labels, captions): no links, HTML or maths."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    flat = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return "\\" + flat if flat.startswith("#") else flat  # not a heading
 
 
 def md_html(text: object) -> str:
