@@ -13,6 +13,7 @@ twice counts twice: weights are applied as repetitions in quarter steps (`WEIGHT
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem
 from parley.text.words import tokens as tokenize
@@ -33,9 +34,14 @@ def term_shape(term: str) -> tuple[str, int]:
     return s[:1], len(s)
 
 
+@lru_cache(maxsize=262_144)
+def _in_vocabulary(term: str) -> bool:
+    return matchable(stem(term))
+
+
 def chunk_terms(title: str, text: str) -> set[str]:
     """The words of a chunk that go into the vocabulary (those that can have variants)."""
-    return {t for t in tokenize(f"{title}\n{text}") if matchable(stem(t))}
+    return {t for t in set(tokenize(f"{title}\n{text}")) if _in_vocabulary(t)}
 
 
 def match_expression(weights: dict[str, float]) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,9 @@ from vectorstore.embeddings import make_embedder
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.store import ChunkStore
 
+# Chroma calls (Rust, or HTTP to a server) and SQLite both release the GIL: the dense query runs
+# while the lexical side is read, and the vectors of BM25-only hits while their scores are
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
 
@@ -112,9 +116,10 @@ class HybridRetriever(BaseRetriever):
         qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector,
                           dtype=np.float32)
         idx = self.index()
-        dense = self.store.query_ids(qvec, fetch, where=self.where)
+        dense_f = _POOL.submit(self.store.query_ids, qvec, fetch, where=self.where)
         weights = idx.query_terms().expand(query)
         lex = idx.search(weights, fetch, where=self.where)
+        dense = dense_f.result()
 
         by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
         need = [cid for cid, _ in dense if cid not in by_id]
@@ -132,10 +137,10 @@ class HybridRetriever(BaseRetriever):
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
         # chunks found only by BM25 still get a true cosine, from their stored vectors
-        missing = [cid for cid in best if cid not in dense_score]
-        for cid, vec in self.store.embeddings_of(missing).items():
-            dense_score[cid] = float(vec @ qvec)
+        vecs_f = _POOL.submit(self.store.embeddings_of, [cid for cid in best if cid not in dense_score])
         bm_score.update(idx.scores(weights, [cid for cid in best if cid not in bm_score]))
+        for cid, vec in vecs_f.result().items():
+            dense_score[cid] = float(vec @ qvec)
         return [
             Passage(chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),
                     bm25_score=bm_score.get(cid))

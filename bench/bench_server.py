@@ -1,0 +1,140 @@
+"""Hybrid search on a real `chroma run` server as the store grows (default up to 1M chunks).
+
+    python -m bench.bench_server --sizes 100000,300000,1000000
+
+Starts `chroma run` on 127.0.0.1, fills it through Parley's write path (bench/fill.py: Chroma
+plus the lexical index, synthetic vectors, generated prose), and at each size runs the search
+probe (bench/probe.py) in a fresh process: hybrid search given the query vector, a bare Chroma
+query with the same vector, each side alone, and Chroma's own `$contains` document filter (the
+alternative to our FTS index in server mode). Results go to bench/RESULTS-scale.md after every
+size, so a run cut short still leaves the largest size it reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.fill import SentencePool, fill
+from bench.report import QUERIES, corpus_queries, du_mb, machine, rss_mb, save_section
+from parley.core.settings import get_settings
+from vectorstore.embeddings import OnnxMiniLM
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.store import ChunkStore
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen, str]:
+    """`chroma run` on a free port, log to a file; returns once its heartbeat answers."""
+    import httpx
+
+    port = _free_port()
+    log = (root / "server.log").open("wb")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{url}/api/v2/heartbeat", timeout=1).raise_for_status()
+            return proc, url
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited: see {root / 'server.log'}") from None
+            time.sleep(0.2)
+    raise RuntimeError("chroma run did not answer in 60 s")
+
+
+def probe(env: dict[str, str], queries: list[str], vectors: list[list[float]], reps: int,
+          contains: bool, tmp: Path) -> dict:
+    """Run bench/probe.py in a fresh process; its JSON result."""
+    spec = tmp / "queries.json"
+    spec.write_text(json.dumps({"queries": queries, "vectors": vectors, "reps": reps, "contains": contains}))
+    out = subprocess.run([sys.executable, "-m", "bench.probe", str(spec)], env=env, capture_output=True,
+                         text=True, timeout=3600, cwd=Path(__file__).resolve().parent.parent)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def render(rows: list[dict], cmd: str, n_queries: int, reps: int) -> str:
+    """The server table as Markdown."""
+    lines = ["## Hybrid search on a `chroma run` server", "", f"Command: `{cmd}`  ", f"Machine: {machine()}", "",
+             f"{n_queries} queries x {reps} passes per size, each given its query vector; ms. "
+             "Filled through Parley's write path (Chroma + lexical index), 4 chunks per source.", "",
+             "| chunks | fill s (total so far) | hybrid p50 / p95 | bare Chroma p50 / p95 | hybrid / bare p95 "
+             "| lexical (FTS5) p95 | dense ids p95 | `$contains` query p95 | `$contains` get p95 "
+             "| probe RSS MB | server RSS MB | Chroma dir MB | index MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        p50, p95 = r["probe"]["p50"], r["probe"]["p95"]
+        lines.append(
+            f"| {r['chunks']:,} | {r['fill_s']:.0f} | {p50['hybrid']:.1f} / {p95['hybrid']:.1f} | "
+            f"{p50['bare']:.1f} / {p95['bare']:.1f} | {p95['hybrid'] / p95['bare']:.1f}x | {p95['lexical']:.1f} | "
+            f"{p95['dense_ids']:.1f} | {p95.get('contains_query', float('nan')):.1f} | "
+            f"{p95.get('contains_get', float('nan')):.1f} | {r['probe']['rss_mb']:.0f} | "
+            f"{r['server_rss_mb']:.0f} | {r['chroma_mb']:.0f} | {r['index_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100000,300000,1000000")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--no-contains", action="store_true", help="skip Chroma's $contains filter")
+    ap.add_argument("--no-save", action="store_true")
+    ap.add_argument("--root", type=Path, default=None,
+                    help="keep the server's data here (a second run with the same root only tops up)")
+    a = ap.parse_args()
+    cmd = f"python -m bench.bench_server --sizes {a.sizes} --reps {a.reps}"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = a.root or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        proc, url = start_server(root)
+        try:
+            s = get_settings(data_dir=root / "data", chroma_url=url, collection="bench")
+            emb = OnnxMiniLM()
+            store = ChunkStore.open(s, emb)
+            lex = FtsIndex.for_store(store)
+            t = time.perf_counter()
+            pool = SentencePool()
+            print(f"sentence pool: {time.perf_counter() - t:.0f} s", flush=True)
+            queries = QUERIES + corpus_queries(pool.sentences, 12)
+            vectors = emb.embed_array(queries).tolist()
+            env = {**__import__("os").environ, "PARLEY_DATA_DIR": str(s.data_dir),
+                   "PARLEY_CHROMA_URL": url, "PARLEY_COLLECTION": "bench"}
+            rows, fill_s = [], 0.0
+            for n in [int(x) for x in a.sizes.split(",") if x]:
+                t = time.perf_counter()
+                spent = fill(store, lex, pool, n, log=lambda m: print(m, flush=True))
+                fill_s += time.perf_counter() - t
+                print(f"{n:,} chunks: fill {fill_s:.0f} s total ({spent})", flush=True)
+                r = probe(env, queries, vectors, a.reps, not a.no_contains, root)
+                rows.append({"chunks": r["chunks"], "fill_s": fill_s, "probe": r, "spent": spent,
+                             "server_rss_mb": rss_mb(proc.pid), "chroma_mb": du_mb(root / "db"),
+                             "index_mb": du_mb(lex.path.parent)})
+                print(json.dumps(rows[-1]), flush=True)
+                md = render(rows, cmd, len(queries), a.reps)
+                if not a.no_save:
+                    save_section("bench_server", md)
+            print(md)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

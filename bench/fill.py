@@ -1,0 +1,100 @@
+"""Fill a store (Chroma + the lexical index) with N synthetic chunks through Parley's own write path.
+
+Texts are realistic generated prose (bench/corpus.py): a pool of generated sentences, each chunk
+five to seven of them, so every chunk differs and the vocabulary is that of a large corpus.
+Vectors are random unit vectors (what the embedding model would add costs the same per chunk
+whatever the store size; the ingest bench measures it). Sources hold four chunks, like a
+2.3 kB article, and are written a few thousand chunks at a time, as ingest's flushes do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from bench.corpus import ArticleGenerator
+from parley.core.schema import Chunk, content_hash
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.store import ChunkStore
+
+CHUNKS_PER_SOURCE = 4
+WRITE_CHUNKS = 4000  # chunks per store write (Chroma refuses batches above ~5,461 rows)
+_POOL = ThreadPoolExecutor(max_workers=1)
+
+
+class SentencePool:
+    """Generated sentences, drawn five to seven at a time into chunk texts."""
+
+    def __init__(self, n: int = 100_000, seed: int = 3):
+        gen = ArticleGenerator(seed)
+        rng = np.random.default_rng(seed)
+        self.sentences = [gen.sentence(rng) for _ in range(n)]
+
+    def texts(self, rng: np.random.Generator, n: int) -> list[str]:
+        sizes = rng.integers(5, 8, n)
+        picks = rng.integers(0, len(self.sentences), int(sizes.sum()))
+        out, at = [], 0
+        for k in sizes:
+            out.append(" ".join(self.sentences[i] for i in picks[at : at + k]))
+            at += k
+        return out
+
+
+def make_chunks(pool: SentencePool, first_source: int, n_sources: int, seed: int) -> list[tuple[str, list[Chunk]]]:
+    """Sources first_source.. with CHUNKS_PER_SOURCE chunks each (spans as if consecutive)."""
+    rng = np.random.default_rng([seed, first_source])
+    texts = pool.texts(rng, n_sources * CHUNKS_PER_SOURCE)
+    out = []
+    for s in range(n_sources):
+        source = f"synthetic_{first_source + s:07d}.txt"
+        chunks, pos = [], 0
+        for i in range(CHUNKS_PER_SOURCE):
+            text = texts[s * CHUNKS_PER_SOURCE + i]
+            chunks.append(Chunk(id=content_hash(source, str(i)), source=source, start=pos,
+                                end=pos + len(text), text=text, index=i, doc_hash=content_hash(source)))
+            pos += len(text) + 2
+        out.append((source, chunks))
+    return out
+
+
+def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *, seed: int = 5,
+         log: Callable[[str], None] = print) -> dict[str, float]:
+    """Add sources until the store holds `upto` chunks; seconds spent in Chroma and in the index."""
+    have = store.count()
+    nrng = np.random.default_rng([seed, have])
+    spent = {"chroma_s": 0.0, "lexical_s": 0.0, "texts_s": 0.0, "chunks": 0}
+    per_write = WRITE_CHUNKS // CHUNKS_PER_SOURCE
+    t_log = time.monotonic()
+    while have < upto:
+        n_src = min(per_write, (upto - have + CHUNKS_PER_SOURCE - 1) // CHUNKS_PER_SOURCE)
+        t = time.perf_counter()
+        items = make_chunks(pool, have // CHUNKS_PER_SOURCE, n_src, seed)
+        n = sum(len(cs) for _, cs in items)
+        v = nrng.standard_normal((n, store.dim)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        spent["texts_s"] += time.perf_counter() - t
+        at, writes = 0, []
+        for source, cs in items:
+            writes.append((source, cs, v[at : at + len(cs)]))
+            at += len(cs)
+        # the two writes overlap (Chroma's work is in Rust or the server, SQLite's in C); the
+        # index takes the store's generation once at the end (the bench is the only writer)
+        chroma = _POOL.submit(_timed, store.replace_sources, writes)
+        spent["lexical_s"] += _timed(lexical.replace_sources, [(s, cs) for s, cs in items])
+        spent["chroma_s"] += chroma.result()
+        have += n
+        spent["chunks"] += n
+        if time.monotonic() - t_log > 30:
+            t_log = time.monotonic()
+            log(f"  fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
+    lexical.set_generation(store.generation())
+    return spent
+
+
+def _timed(fn: Callable[..., object], *args: object) -> float:
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
