@@ -89,7 +89,8 @@ class ProgressReporter:
             self._callback(st.model_copy())
 
     def close(self) -> None:
-        """Final report."""
+        """Final report (one line: the periodic one is not due now)."""
+        self._last_line = time.monotonic()
         self.update()
         self._bar.close()
         if self._lines:
