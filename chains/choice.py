@@ -91,13 +91,16 @@ def option_distribution(
 ) -> dict[str, float]:
     """Probabilities of the options, renormalised over the options alone.
 
-    Tokens match an option after stripping spaces and a trailing ")" or "." ("A", " A", "A)").
+    Tokens match an option after stripping spaces and a trailing ")" or "." ("A", " A", "A)"),
+    and in any case when no option matches exactly ("Yes" for "yes").
     An option the top alternatives do not contain gets at most the smallest probability seen,
     halved: the true value is below it, and zero would make calibration divide by zero.
     """
     mass = dict.fromkeys(options, 0.0)
+    folded = {o.lower(): o for o in options}  # "Yes" counts for the option "yes"
     for tok, logprob in alternatives:
         key = tok.strip().rstrip(").:")
+        key = key if key in mass else folded.get(key.lower(), "")
         if key in mass:
             mass[key] += math.exp(logprob)
     floor = min((math.exp(lp) for _, lp in alternatives), default=1e-6) / 2

@@ -34,8 +34,6 @@ from prompts import PromptTemplate, load_prompt
 __all__ = ["CUES", "LABELS", "NONE", "StanceChain", "StanceInput", "StancePolicy", "cue_label",
            "number_statements"]
 
-LETTERS: dict[str, StanceLabel] = {"A": "open", "B": "conditional", "C": "opposed", "D": "noncommittal"}
-OFFTOPIC = "E"
 NONE = "none"  # the outcome "no position" in Stance.probabilities (the fixtures' spelling)
 CONTENT_FREE = "N/A"
 
@@ -57,6 +55,17 @@ class StancePolicy(BaseModel):
     cue_weight: float = Field(0.0, ge=0.0, le=1.0)
     # p ** (1/T), renormalised, on the article distribution; 1.0 = as the model said
     temperature: float = Field(1.0, gt=0.0)
+    # the answer token of each outcome, as the prompt names them: open, conditional, opposed,
+    # noncommittal, not about the topic
+    options: tuple[str, str, str, str, str] = ("A", "B", "C", "D", "E")
+
+    @property
+    def letters(self) -> dict[str, StanceLabel]:
+        return dict(zip(self.options[:4], LABELS, strict=True))
+
+    @property
+    def offtopic_option(self) -> str:
+        return self.options[4]
 
     @property
     def model_filter(self) -> bool:
@@ -119,22 +128,22 @@ class StanceChain(Runnable[StanceInput, Stance]):
         """The choice request for one statement, with its content-free twin."""
         return ChoiceRequest(
             messages=self._messages(actor, topic, clip(statement, self.policy.statement_chars)),
-            options=[*LETTERS, OFFTOPIC],
+            options=list(self.policy.options),
             content_free=self._messages(actor, topic, CONTENT_FREE),
             shape=f"stance:{self.prompt.digest}:{actor}:{topic}")
 
     def _statement(self, span: SourceSpan, res: ChoiceResult, relevance: float | None) -> StatementStance:
-        letters = list(LETTERS)
+        letters = list(self.policy.letters)
         raw = {k: res.raw[k] for k in letters}
         prior = {k: res.prior[k] for k in letters} if res.prior else None
         total = sum(raw.values()) or 1.0
         dist = calibrate({k: v / total for k, v in raw.items()}, prior)
-        labels = {LETTERS[k]: v for k, v in dist.items()}
+        labels = {self.policy.letters[k]: v for k, v in dist.items()}
         cue = statement_cue(span.text) if self.policy.cue_weight else None
         if cue is not None:
             w = self.policy.cue_weight
             labels = {lb: (1 - w) * p + (w if lb == cue else 0.0) for lb, p in labels.items()}
-        off = res.raw[OFFTOPIC] if self.policy.model_filter else 0.0
+        off = res.raw[self.policy.offtopic_option] if self.policy.model_filter else 0.0
         best = max(LABELS, key=lambda lb: labels[lb])
         on_p = (1.0 - off) * labels[best]
         label: StanceLabel | None = best if on_p >= off else None

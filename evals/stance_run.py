@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 
+from chains.choice import ChoiceRequest, ChoiceResult, ChoiceScorer
 from chains.stance import StanceChain, StancePolicy
 from chains.stance_select import select_statements
 from evals.cache import EvalCache, cell_key
@@ -22,6 +24,31 @@ from parley.actors.registry import ActorRegistry
 from parley.core.schema import Article, Quote, SourceSpan, Stance, StatementStance, content_hash
 from parley.ledger.build import extract_quotes
 from prompts import PromptTemplate
+
+
+class CachedChoices(ChoiceScorer):
+    """A ChoiceScorer whose answers live in the eval cache, keyed by model and exact prompt.
+
+    Variants that differ only in the stance policy (topic filter, cues, temperature) then cost
+    no model time: the statements' scores are shared, only the aggregation differs.
+    """
+
+    def __init__(self, model: BaseChatModel, cache: EvalCache, model_label: str):
+        super().__init__(model)
+        self.cache = cache
+        self.model_label = model_label
+
+    def invoke(self, input: ChoiceRequest, config: RunnableConfig | None = None,
+               **kwargs: Any) -> ChoiceResult:
+        key = cell_key({"step": "choice", "model": self.model_label, "options": input.options,
+                        "messages": [str(m.content) for m in input.messages],
+                        "content_free": [str(m.content) for m in input.content_free or []]})
+        hit = self.cache.get(key)
+        if hit is not None:
+            return ChoiceResult.model_validate(hit)
+        res = super().invoke(input, config, **kwargs)
+        self.cache.put(key, "choice", res.model_dump())
+        return res
 
 
 @dataclass
@@ -84,7 +111,9 @@ class StanceCells:
                                 note, labelled), False
         chain = self._chains.get(variant)
         if chain is None:  # one chain per variant: the content-free prior is scored once per shape
-            chain = self._chains[variant] = StanceChain(model(), prompt=prompt, policy=policy)
+            m = model()
+            chain = self._chains[variant] = StanceChain(
+                m, prompt=prompt, policy=policy, scorer=CachedChoices(m, cache, key_base["model"]))
         art = self.articles.get(item.source)
         labelled = chain.label_statements(name, item.topic, spans, rel)
         stance = chain.aggregate(name, item.topic, labelled, source=item.source,

@@ -129,6 +129,29 @@ def test_stance_cells_use_the_ledger_statements_and_skip_the_model_without_any(s
     assert again.cache_hits == 2 and len(models) == 1 and again.stance[0].labelled == us.labelled
 
 
+def test_a_policy_only_variant_reuses_the_statement_scores(seeds_dir, tmp_path):
+    from choice_helpers import logprob_model
+
+    models = []
+
+    def factory(settings):
+        models.append(logprob_model({"A": .1, "B": .6, "C": .1, "D": .1, "E": .1}))
+        return models[-1]
+
+    cues = tmp_path / "cues.yaml"
+    cues.write_text("name: cues\npolicies: {stance: {cue_weight: 0.5, temperature: 2.0}}\n")
+    items = select(load_stance(FIXTURES_DIR / "stance.yaml"), ids=["st-000-us-neg"])
+    run = run_matrix(fake_settings(), [load_variant("qa-default"), load_variant(cues)], [], items,
+                     corpus_dir=seeds_dir, model_factory=factory)
+    base, cued = run.stance
+    assert run.cells_run == 2 and sum(len(m.calls) for m in models) == len(base.statements) + 1
+    assert cued.stance.probabilities != base.stance.probabilities  # same scores, another aggregation
+    with pytest.raises(EvalError, match="policies.stance"):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("name: bad\npolicies: {stance: {cue_weigth: 0.5}}\n")
+        load_variant(bad)
+
+
 def test_gate_passes_on_the_baseline_and_fails_on_a_regression(seeds_dir, tmp_path):
     variants = load_variants(["qa-default"])
     good = summarize(run_matrix(fake_settings(), variants, _qa(), [], corpus_dir=seeds_dir,
