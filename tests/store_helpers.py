@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from parley.core.errors import IngestError
 from parley.core.schema import Article, Chunk, content_hash
+from parley.text.sentences import split_sentences
 
 
 def make_article(doc_id: str, text: str, *, path: str | None = None) -> Article:
@@ -73,10 +75,6 @@ def generate_corpus(
     seed: int = 7,
 ) -> list[Path]:
     """Write n_files articles made of shuffled seed sentences (paragraphs of three sentences)."""
-    import random
-
-    from parley.text.sentences import split_sentences
-
     pool = [t[a:b] for t in seed_texts.values() for a, b in split_sentences(t) if b - a > 40]
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from parley.actors.registry import ActorRegistry, RegistryError
 from parley.cli.actors import cmd_actors
 from parley.core.schema import Article
 from parley.core.settings import Settings
+from vectorstore.docstore import DocStore
+from vectorstore.loader import read_article
 
 
 @pytest.fixture
@@ -160,8 +162,6 @@ def test_discover_reads_only_kept_text(registry):
 
 
 def test_cmd_actors_lists_registry_and_unknown_names(tmp_path, capsys):
-    from vectorstore.docstore import DocStore
-
     settings = Settings(data_dir=tmp_path / "data")
     DocStore(settings.articles_dir).put(_article("“Fine,” said Jan Kowalski of Lublin."), chunks=1)
     assert cmd_actors(argparse.Namespace(json=True, limit=5), settings) == 0
@@ -190,20 +190,8 @@ def test_discover_on_the_seeds_with_the_real_cleaner(registry, seeds_dir: Path):
 
 
 def _real_articles(seeds_dir: Path) -> list[Article]:
-    """The seeds through the project's loader (or its cleaner while the loader is being written)."""
-    try:
-        from vectorstore.loader import read_article
-    except ImportError:
-        read_article = None
-    paths = sorted(seeds_dir.glob("*.txt"))
-    if read_article is not None:
-        return [read_article(p, max_bytes=10_000_000) for p in paths]
-    clean = pytest.importorskip("vectorstore.clean")
-    out = []
-    for p in paths:
-        text = p.read_text(encoding="utf-8")
-        out.append(_article(text, p.name, kept=clean.clean_text(text).kept))
-    return out
+    """The seeds through the project's loader."""
+    return [read_article(p, max_bytes=10_000_000) for p in sorted(seeds_dir.glob("*.txt"))]
 
 
 # --- one-word aliases need more than a bare surname ----------------------------------------

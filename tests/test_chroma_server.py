@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from proc_helpers import free_port, served
-from store_helpers import HAND_READERS
 
 from parley.core.errors import StoreError
 from parley.core.settings import get_settings
@@ -34,26 +33,17 @@ def chroma_url(tmp_path_factory):
         yield url
 
 
-def _readers():
-    try:
-        from vectorstore.chunking import chunk_article  # noqa: F401
-        from vectorstore.loader import read_article  # noqa: F401
-    except Exception:  # noqa: BLE001 - loader not landed (or mid-edit): hand-built reader
-        return HAND_READERS
-    return {}
-
-
 def test_ingest_and_search_through_server(chroma_url, seeds_dir, monkeypatch):
     monkeypatch.setenv("PARLEY_CHROMA_URL", chroma_url)
     s = get_settings(collection="server-seeds")
     assert s.chroma_url == chroma_url
     e = OnnxMiniLM()
     store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)
-    r1 = ingest_paths([seeds_dir], s, e, store, ds, progress=False, **_readers())
+    r1 = ingest_paths([seeds_dir], s, e, store, ds, progress=False)
     assert r1.added == 5 and not r1.skipped and store.count() == r1.chunks
     assert not s.chroma_path.exists()  # nothing went to the embedded on-disk store
 
-    r2 = ingest_paths([seeds_dir], s, e, store, ds, progress=False, **_readers())
+    r2 = ingest_paths([seeds_dir], s, e, store, ds, progress=False)
     assert r2.unchanged == 5 and r2.chunks == 0 and store.count() == r1.chunks
 
     ret = HybridRetriever(store=ChunkStore.open(s, e), embedder=e)  # a fresh client

@@ -96,11 +96,6 @@ def test_console_script_search_with_real_model(seeds_dir):
 
 @pytest.mark.integration
 def test_console_script_ingest_with_project_loader(seeds_dir):
-    try:
-        from vectorstore.chunking import chunk_article  # noqa: F401
-        from vectorstore.loader import read_article  # noqa: F401
-    except Exception:  # noqa: BLE001
-        pytest.skip("vectorstore.loader / chunking not available yet")
     out = subprocess.run([str(PARLEY), "ingest", str(seeds_dir), "--json"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["added"] == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -16,7 +17,9 @@ from store_helpers import HAND_READERS, generate_corpus
 from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings
-from vectorstore.ingest import ingest_paths
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.ingest import IngestReport, ingest_paths
+from vectorstore.progress import ProgressReporter
 from vectorstore.store import ChunkStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,8 +133,6 @@ CRASH_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    sys.path.insert(0, sys.argv[2])
-    from store_helpers import HAND_READERS
     from parley.core.settings import get_settings
     from vectorstore.docstore import DocStore
     from vectorstore.embeddings import make_embedder
@@ -139,21 +140,11 @@ CRASH_SCRIPT = textwrap.dedent(
     from vectorstore.store import ChunkStore
     s = get_settings(embedding_batch_size=8)
     e = make_embedder(s)
-    kw = HAND_READERS if sys.argv[3] == "hand" else {}
     r = ingest_paths([Path(sys.argv[1])], s, e, ChunkStore.open(s, e), DocStore(s.articles_dir),
-                     progress=False, **kw)
+                     progress=False)
     print(r.model_dump_json())
     """
 )
-
-
-def _reader_kind() -> str:
-    try:
-        import vectorstore.chunking  # noqa: F401
-        import vectorstore.loader  # noqa: F401
-    except Exception:  # noqa: BLE001 - not landed or mid-edit: the hand-built reader will do
-        return "hand"
-    return "project"
 
 
 @pytest.mark.integration
@@ -163,10 +154,9 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path, seed_texts):
     generate_corpus(corpus, seed_texts, n_files=40)
     script = tmp_path / "ingest_once.py"
     script.write_text(CRASH_SCRIPT)
-    kind = _reader_kind()
     s = get_settings()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, str(script), str(corpus), str(REPO / "tests"), kind]
+    args = [sys.executable, str(script), str(corpus)]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     # wait until at least one flush finished (records exist), then kill without warning
@@ -187,9 +177,6 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path, seed_texts):
 
     out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=400)
     assert out.returncode == 0, out.stderr[-2000:]
-    from vectorstore.ftsindex import FtsIndex
-    from vectorstore.ingest import IngestReport
-
     r = IngestReport.model_validate_json(out.stdout.strip().splitlines()[-1])
     assert r.unchanged == done_before and r.added + r.replaced + r.resumed == 40 - done_before
     store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)
@@ -224,10 +211,6 @@ def test_unreadable_file_is_skipped_not_fatal(tmp_path, seed_texts):
 
 
 def test_progress_reaches_the_callback_and_log_lines(tmp_path, seed_texts, capsys):
-    import io
-
-    from vectorstore.progress import ProgressReporter
-
     paths = generate_corpus(tmp_path / "gen", seed_texts, n_files=6)
     s, e, store, ds = _open()
     seen = []

@@ -17,6 +17,7 @@ from vectorstore.ftsindex import FtsIndex
 from vectorstore.ingest import ingest_paths
 from vectorstore.retrieval import HybridRetriever, passages_from_documents, rrf
 from vectorstore.store import ChunkStore
+from vectorstore.where import matches_where
 
 ZAK, PESKOV_DOCS = "000_997b5712c965d847.txt", {"001_a8fea508baf53730.txt", "003_b571c39c7b842e1b.txt"}
 
@@ -106,15 +107,6 @@ def test_empty_store_returns_nothing():
     assert r.search("anything", 5) == []
 
 
-def _project_readers():
-    try:
-        from vectorstore.chunking import chunk_article  # noqa: F401
-        from vectorstore.loader import read_article  # noqa: F401
-    except Exception:  # noqa: BLE001 - loader not landed (or mid-edit): hand-built reader
-        return HAND_READERS
-    return {}
-
-
 @pytest.fixture(scope="module")
 def minilm():
     return OnnxMiniLM()
@@ -124,7 +116,7 @@ def minilm():
 def test_real_model_and_chroma_find_names_across_spellings(seeds_dir, minilm):
     s = get_settings()
     store, ds = ChunkStore.open(s, minilm), DocStore(s.articles_dir)
-    report = ingest_paths([seeds_dir], s, minilm, store, ds, progress=False, **_project_readers())
+    report = ingest_paths([seeds_dir], s, minilm, store, ds, progress=False)
     assert report.added == 5 and not report.skipped
     r = HybridRetriever(store=store, embedder=minilm, k=5)
     top = r.search("Zakharova", 5)
@@ -148,8 +140,6 @@ def test_where_filter_applies_to_both_sides(fake_store):
 
 
 def test_matches_where_operators():
-    from vectorstore.where import matches_where
-
     meta = {"source": "a.txt", "index": 2, "date": "2022-03-17"}
     assert matches_where(meta, None) and matches_where(meta, {"source": "a.txt"})
     assert matches_where(meta, {"$and": [{"index": {"$gte": 2}}, {"date": {"$lt": "2023-01-01"}}]})
