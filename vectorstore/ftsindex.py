@@ -157,9 +157,16 @@ class FtsIndex:
         that bypass the index between those two reads are caught by the next change or sync).
         """
         with self._tx() as db:
+            df: Counter[str] = Counter()  # vocabulary changes, applied once for the whole batch
             for source, chunks in items:
-                self._drop(db, source)
-                self._insert(db, source, chunks)
+                self._drop(db, source, df)
+                self._insert(db, source, chunks, df)
+            gone = [(n, t) for t, n in df.items() if n < 0]
+            db.executemany(
+                "INSERT INTO terms VALUES (?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+                [(t, *term_shape(t), n) for t, n in df.items() if n > 0])
+            db.executemany("UPDATE terms SET df = df + ? WHERE term = ?", gone)
+            db.executemany("DELETE FROM terms WHERE term = ? AND df <= 0", [(t,) for _, t in gone])
             if generations is not None:
                 row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
                 if row is not None and int(row[0]) == generations[0]:
@@ -169,20 +176,19 @@ class FtsIndex:
         """Remove every chunk of `source`."""
         self.replace_sources([(source, [])], generations=generations)
 
-    def _drop(self, db: sqlite3.Connection, source: str) -> None:
+    def _drop(self, db: sqlite3.Connection, source: str, df: Counter[str]) -> None:
         old = db.execute("SELECT title, text FROM chunks WHERE source = ?", (source,)).fetchall()
         if not old:
             return
-        df = Counter(t for title, text in old for t in chunk_terms(title, text))
-        db.executemany("UPDATE terms SET df = df - ? WHERE term = ?", [(n, t) for t, n in df.items()])
-        db.executemany("DELETE FROM terms WHERE term = ? AND df <= 0", [(t,) for t in df])
+        df.subtract(t for title, text in old for t in chunk_terms(title, text))
         db.execute("DELETE FROM chunks WHERE source = ?", (source,))
         db.execute("DELETE FROM sources WHERE source = ?", (source,))
 
-    def _insert(self, db: sqlite3.Connection, source: str, chunks: Sequence[Chunk]) -> None:
+    def _insert(self, db: sqlite3.Connection, source: str, chunks: Sequence[Chunk],
+                df: Counter[str]) -> None:
         if not chunks:
             return
-        rows, df = [], Counter()
+        rows = []
         for c in chunks:
             if c.source != source:
                 raise ValueError(f"all chunks must belong to {source}")
@@ -196,9 +202,6 @@ class FtsIndex:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.IntegrityError as e:
             raise StoreError(f"lexical index: duplicate chunk id in {source} ({e})") from e
-        db.executemany(
-            "INSERT INTO terms VALUES (?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
-            [(t, *term_shape(t), n) for t, n in df.items()])
         hashes = {c.doc_hash for c in chunks}
         db.execute("INSERT INTO sources VALUES (?, ?, ?)",
                    (source, hashes.pop() if len(hashes) == 1 else None, len(chunks)))
