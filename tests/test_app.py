@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from parley import page as ui
 from parley.core.errors import ModelError, StoreError
 from parley.core.schema import (
+    Article,
+    ArticleMeta,
     Brief,
     BriefLine,
     Coverage,
@@ -333,8 +335,6 @@ def test_highlight_escapes_article_text_and_marks_exact_span():
 
 
 def test_source_label_says_undated_without_a_date(seeds_dir):
-    from parley.core.schema import Article, ArticleMeta
-
     art = Article(doc_id="x.txt", path="x.txt", kind="txt", text="t", content_hash="h",
                   meta=ArticleMeta(title="Talks unlikely", outlet="RT"))
     assert view.source_label("x.txt", art) == "Talks unlikely · RT · undated"

@@ -169,7 +169,7 @@ def test_chroma_server_killed_is_one_line(data, cli, monkeypatch, tmp_path):
 
 
 def test_emptied_server_collection_disagrees_with_the_article_store(chroma_url, cli, monkeypatch, tmp_path):
-    import chromadb
+    import chromadb  # lazy: ~0.9 s, and only this test of the module talks to Chroma directly
 
     monkeypatch.setenv("PARLEY_CHROMA_URL", chroma_url)
     monkeypatch.setenv("PARLEY_COLLECTION", "wiped")

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from bad_helpers import KEY_VARS, SEEDS, SENTINEL, copy_data, run_cli, seed_data, snapshot
 
+from parley.core.errors import QuestionError
 from parley.core.settings import Settings
+from parley.service import Parley
 from vectorstore.docstore import DocStore
 
 ARTICLE = ("Kyiv, 3 March. The foreign minister said on Tuesday that talks would resume next "
@@ -208,9 +210,6 @@ def test_bad_question_is_refused_before_any_model(argv, pattern, data, cli, dead
 
 
 def test_service_refuses_empty_questions_too(data):
-    from parley.core.errors import QuestionError
-    from parley.service import Parley
-
     svc = Parley(Settings(data_dir=data, embedding_backend="fake", llm_backend="fake"))
     with pytest.raises(QuestionError, match="empty"):
         svc.ask(" ")

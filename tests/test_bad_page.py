@@ -16,9 +16,20 @@ import pytest
 import streamlit as st
 from bad_helpers import KEY_VARS, SENTINEL, snapshot
 from streamlit.testing.v1 import AppTest
+from stub_servers import stub_endpoint
 
+from chains.models import make_chat_model
 from parley import page as ui
-from parley.core.schema import Answer, AnswerSentence, Citation, Passage, Quote, Shift
+from parley.core.schema import (
+    Answer,
+    AnswerSentence,
+    BriefLine,
+    Citation,
+    Passage,
+    Quote,
+    Shift,
+    SourceSpan,
+)
 from parley.core.settings import Settings
 from parley.render import html as view
 from parley.service import Parley
@@ -149,8 +160,6 @@ def test_brief_elements_are_escaped(hostile, monkeypatch, seed_texts):
 
 
 def test_every_render_function_escapes():
-    from parley.core.schema import BriefLine, SourceSpan
-
     span = SourceSpan(source=HOSTILE_NAME, start=0, end=len(XSS), text=XSS)
     numbers = {(span.source, span.start, span.end): (1, span)}
     shift = Shift(before="a", after="b", from_label="open", to_label="opposed", kind="shift", note=XSS)
@@ -193,10 +202,6 @@ def test_upload_path_parts_are_dropped(hostile):
 
 # --- secrets on the page -----------------------------------------------------------------------
 def test_page_never_shows_a_key(hostile, monkeypatch):
-    from stub_servers import stub_endpoint
-
-    from chains.models import make_chat_model
-
     with stub_endpoint("http500_echo") as url:
         settings = Settings(data_dir=hostile.settings.data_dir, embedding_backend="fake",
                             llm_backend="openai", openai_base_url=url.replace("//", f"//u:{SENTINEL}@"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from conftest import SEEDS
 from langchain_core.callbacks import BaseCallbackHandler
 from llm_helpers import local_settings, require_llama_cpp
 
@@ -20,8 +21,6 @@ UNDATED = "003_b571c39c7b842e1b.txt"
 
 @pytest.fixture(scope="module")
 def parley(tmp_path_factory, local_gguf) -> Parley:
-    from conftest import SEEDS
-
     require_llama_cpp()
     data = tmp_path_factory.mktemp("brief_int") / "data"
     p = Parley(local_settings(local_gguf, data_dir=data))

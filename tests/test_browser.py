@@ -6,6 +6,7 @@ one server is shared by the tests of this module.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -69,6 +70,7 @@ def page(browser, server):
 
 
 def test_question_gets_answer_whose_highlight_is_the_cited_text(page):
+    # lazy: playwright is optional here (the browser fixture skips without it)
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     box = page.get_by_test_id("stChatInputTextArea")
@@ -108,10 +110,6 @@ def test_question_gets_answer_whose_highlight_is_the_cited_text(page):
 
 
 def test_brief_for_russia_renders_stance_timeline(page):
-    from parley.service import Parley
-
-    if not callable(getattr(Parley, "brief", None)):
-        pytest.skip("Parley.brief() is not in parley/service.py yet (issue 4 in progress)")
     page.get_by_role("tab", name=re.compile("Briefs")).click()
     page.get_by_text("Actor").first.wait_for(timeout=30_000)
     select = page.get_by_test_id("stSelectbox").first
@@ -123,3 +121,58 @@ def test_brief_for_russia_renders_stance_timeline(page):
     chart.locator("canvas, svg").first.wait_for(timeout=30_000)
     assert page.get_by_role("heading", name=re.compile("^Russia on")).count() >= 1
     screenshot(page, "brief-russia")
+
+
+# --- hostile file names and article texts: no script runs (issue 13) -------------------------
+HOSTILE_NAME = '<iframe srcdoc="<script>alert(3)<&#47;script>">.txt'
+XSS = ('<img src=x onerror=alert(1)> "><script>alert(2)</script> <svg onload=alert(7)> '
+       "[click](javascript:alert(4))")
+SENTINEL = "sk-SENTINEL-0d6f2b9a41c7e8"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory) -> Iterator[str]:
+    """`parley ingest` of hostile files (fake models, no LLM needed), then the page on them."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed: apt-get install -y chromium chromium-driver")
+    work = tmp_path_factory.mktemp("hostile")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    body = (f"Geneva, 3 March. {XSS}\n\nThe foreign minister said the talks would resume next "
+            "week. “We are ready to listen,” she told reporters after the meeting.\n\n") * 2
+    (corpus / HOSTILE_NAME).write_text(body)
+    (corpus / (HOSTILE_NAME.removesuffix(".txt") + ".meta.json")).write_text(json.dumps(
+        {"title": f"<script>alert(6)</script> Talks {XSS}", "outlet": XSS, "date": "2022-03-17"}))
+    (corpus / "<img src=x onerror=alert(8)>.md").write_text(f"# {XSS}\n\n{body}")
+    env = parley_env(work / "data", PARLEY_LLM_BACKEND="fake", PARLEY_EMBEDDING_BACKEND="fake",
+                     PARLEY_OPENAI_API_KEY=SENTINEL, PARLEY_EMBEDDING_API_KEY=SENTINEL)
+    ingest_seeds(corpus, env, cwd=work)
+    shutil.copytree(REPO / ".streamlit", work / ".streamlit")
+    with streamlit_server(env, cwd=work, log=work / "streamlit.log") as url:
+        yield url
+
+
+def test_hostile_names_and_texts_run_no_script(browser, hostile_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("What did the foreign minister say about the talks?")
+    box.press("Enter")
+    page.get_by_test_id("stChatMessage").nth(1).wait_for(timeout=120_000)
+    for summary in page.get_by_test_id("stExpander").locator("summary").all():
+        summary.click()
+    page.get_by_role("tab", name=re.compile("Corpus")).click()
+    page.get_by_text(HOSTILE_NAME, exact=False).first.wait_for(timeout=30_000)  # shown as text
+    page.wait_for_timeout(2_000)  # time for any injected handler to fire
+    screenshot(page, "hostile-corpus")
+    text = page.locator("body").inner_text()
+    html = page.content()
+    page.close()
+    assert dialogs == []
+    assert HOSTILE_NAME in text and "onerror=alert(1)" in text  # the attack is visible as text
+    assert SENTINEL not in html
+    for tag in ("<iframe srcdoc", "<img src=\"x\"", "<svg onload", "href=\"javascript:"):
+        assert tag not in html, tag

@@ -28,6 +28,7 @@ from evals.metrics import (
 )
 from parley.core.schema import Answer, Citation
 from parley.text.sentences import split_sentences
+from vectorstore.loader import read_article
 
 QA = FIXTURES_DIR / "qa.yaml"
 STANCE = FIXTURES_DIR / "stance.yaml"
@@ -165,8 +166,6 @@ def test_copying_oracle_scores_perfectly_and_wrong_citations_do_not(qa, seed_tex
 @pytest.mark.integration
 def test_boilerplate_leakage_with_the_real_cleaner(seeds_dir, seed_texts):
     """Citing the bookmaker ad under seed 000 leaks; citing its lead sentence does not."""
-    from vectorstore.loader import read_article
-
     art = read_article(seeds_dir / "000_997b5712c965d847.txt", max_bytes=10_000_000)
     text = art.text
     lead = _sentence_with(text, "no active negotiation process")
