@@ -186,3 +186,12 @@ def test_scores_of_particular_chunks(tmp_path):
     got = idx.scores({"aid": 1.0}, [*ids, other, "no-such-id"])
     assert [got[i] for i in ids] == pytest.approx([s for _, s in top])
     assert got[other] == 0.0 and got["no-such-id"] == 0.0
+
+
+def test_vocabulary_terms_are_the_tokens_that_can_have_variants(seed_texts):
+    from parley.text.words import stem, token_set
+    from vectorstore.fts_terms import chunk_terms, matchable
+
+    for text in seed_texts.values():
+        assert token_set(text) == set(tokens(text))
+        assert chunk_terms("", text) == {t for t in tokens(text) if matchable(stem(t))}

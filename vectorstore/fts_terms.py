@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem
+from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem, token_set
 from parley.text.words import tokens as tokenize
 
 WEIGHT_STEPS = 4  # weight 1.0 = the term written 4 times; 0.8 -> 3 (0.75), 0.5 -> 2, 0.25 -> 1
@@ -41,7 +41,7 @@ def _in_vocabulary(term: str) -> bool:
 
 def chunk_terms(title: str, text: str) -> set[str]:
     """The words of a chunk that go into the vocabulary (those that can have variants)."""
-    return {t for t in set(tokenize(f"{title}\n{text}")) if _in_vocabulary(t)}
+    return {t for t in token_set(f"{title}\n{text}") if _in_vocabulary(t)}
 
 
 def match_expression(weights: dict[str, float]) -> tuple[str, int]:
