@@ -6,14 +6,20 @@ import json
 from pathlib import Path
 
 import pytest
+from choice_helpers import logprob_model
 from llm_helpers import require_llama_cpp
 
-from evals import gate
+from chains.stance_select import select_statements
+from evals import gate, runner
 from evals.fixtures import FIXTURES_DIR, load_qa, load_stance
-from evals.plan import EvalError, load_variant, load_variants, select, spread
+from evals.plan import EvalError, load_suite, load_variant, load_variants, select, spread
 from evals.runner import run_matrix
 from evals.scoring import summarize
+from parley.actors.registry import ActorRegistry
+from parley.cli import main
+from parley.ledger.build import extract_quotes
 from tests.eval_helpers import QA_IDS, Factory, fake_settings
+from vectorstore.embeddings import FakeEmbeddings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,8 +71,6 @@ def test_changed_item_or_prompt_reruns_only_those_cells(seeds_dir, tmp_path):
 
 
 def test_edited_chain_code_makes_cells_stale(seeds_dir, monkeypatch):
-    import evals.runner as runner
-
     v = load_variants(["qa-default"])
     run_matrix(fake_settings(), v, _qa(), [], corpus_dir=seeds_dir, model_factory=Factory())
     real = runner.code_digest
@@ -90,13 +94,6 @@ def test_metrics_recomputed_and_diff_finds_the_broken_variant(seeds_dir, tmp_pat
 
 
 def test_stance_cells_use_the_ledger_statements_and_skip_the_model_without_any(seeds_dir):
-    from choice_helpers import logprob_model
-
-    from chains.stance_select import select_statements
-    from parley.actors.registry import ActorRegistry
-    from parley.ledger.build import extract_quotes
-    from vectorstore.embeddings import FakeEmbeddings
-
     def conditional(prompt: str) -> dict[str, float]:  # "B" over a flat content-free prior
         return {k: 0.2 for k in "ABCDE"} if '"N/A"' in prompt else {"A": .1, "B": .6, "C": .1, "D": .1, "E": .1}
 
@@ -130,8 +127,6 @@ def test_stance_cells_use_the_ledger_statements_and_skip_the_model_without_any(s
 
 
 def test_a_policy_only_variant_reuses_the_statement_scores(seeds_dir, tmp_path):
-    from choice_helpers import logprob_model
-
     models = []
 
     def factory(settings):
@@ -172,8 +167,6 @@ def test_gate_passes_on_the_baseline_and_fails_on_a_regression(seeds_dir, tmp_pa
 
 
 def test_cli_update_baseline_then_check_exit_codes(seeds_dir, tmp_path, monkeypatch, capsys):
-    from parley.cli import main
-
     factory = Factory()
     monkeypatch.setattr("chains.models.make_chat_model", factory)
     monkeypatch.setenv("PARLEY_LLM_BACKEND", "fake")
@@ -196,8 +189,6 @@ def test_cli_update_baseline_then_check_exit_codes(seeds_dir, tmp_path, monkeypa
 
 
 def test_cli_errors_are_one_line(monkeypatch, capsys):
-    from parley.cli import main
-
     monkeypatch.setenv("PARLEY_LLM_BACKEND", "fake")
     assert main(["eval", "--variants", "nope"]) == 1
     err = capsys.readouterr().err.strip()
@@ -221,8 +212,6 @@ def test_variant_files_are_validated(tmp_path):
 def test_spread_and_suite_selection():
     assert spread(list(range(10)), 3) == [0, 3, 6]
     assert spread([1, 2], 5) == [1, 2]
-    from evals.plan import load_suite
-
     ci = load_suite("ci")
     qa = select(load_qa(FIXTURES_DIR / "qa.yaml"), ids=ci["qa"])
     assert len(qa) == len(ci["qa"]) == 6 and sum(not i.answerable for i in qa) == 2
@@ -233,7 +222,6 @@ def test_spread_and_suite_selection():
 @pytest.mark.llm
 def test_ci_suite_passes_the_gate_with_the_real_model(local_gguf, monkeypatch, capsys):
     """The documented CI command, on the embedded Qwen 0.5B and the ONNX embedder."""
-    from parley.cli import main
     require_llama_cpp()
     monkeypatch.setenv("PARLEY_N_THREADS", "1")  # see tests/llm_helpers.local_settings
     code = main(["eval", "--suite", "ci", "--fixtures", "all", "--check"])
