@@ -58,11 +58,13 @@ def main() -> None:
     ret.search(queries[0], 5, vector=vecs[0])  # first search: opens (and, if needed, syncs) the index
     first_s = time.perf_counter() - t
     idx = ret.index()
-    out = {"hybrid": [], "bare": [], "lexical": [], "dense_ids": [], "contains_query": [], "contains_get": []}
+    seq = HybridRetriever(store=store, embedder=_NoModel(), k=5, parallel=False)
+    out = {"hybrid": [], "hybrid_sequential": [], "bare": [], "lexical": [], "dense_ids": [], "contains_query": [], "contains_get": []}
     for rep in range(reps):
         for q, v in zip(queries, vecs, strict=True):
             out["bare"].append(_timed(store._col.query, query_embeddings=[v], n_results=5))
             out["hybrid"].append(_timed(ret.search, q, 5, vector=v))
+            out["hybrid_sequential"].append(_timed(seq.search, q, 5, vector=v))
             out["lexical"].append(_timed(lambda q=q: idx.search(idx.query_terms().expand(q), 20)))
             out["dense_ids"].append(_timed(store.query_ids, v, 20))
             if spec.get("contains") and rep == 0:  # one pass: it scans documents

@@ -156,3 +156,10 @@ def test_writes_by_another_process_are_seen_after_refresh(fake_store):
     chunks = para_chunks(art)
     other.replace_source("late.txt", chunks, e.embed_array([c.text for c in chunks]))
     assert r.search("quuxifying", 3)[0].source == "late.txt"
+
+
+def test_sequential_and_parallel_search_agree(fake_store):
+    _, e, store = fake_store
+    for q in ("What did Zakharova say about negotiations?", "aid to Kyiv", "Ryabkov"):
+        assert HybridRetriever(store=store, embedder=e, parallel=False).search(q, 5) == \
+            HybridRetriever(store=store, embedder=e).search(q, 5)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,7 @@ class HybridRetriever(BaseRetriever):
     refresh_s: float = 1.0  # how often to ask the store whether a writer bypassed the index
     where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
     lexical: Any = None  # the FtsIndex; default: the one beside the store
+    parallel: bool = True  # Chroma calls on a thread while SQLite is read (see _POOL)
 
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _checked: float = PrivateAttr(default=float("-inf"))
@@ -116,7 +117,7 @@ class HybridRetriever(BaseRetriever):
         qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector,
                           dtype=np.float32)
         idx = self.index()
-        dense_f = _POOL.submit(self.store.query_ids, qvec, fetch, where=self.where)
+        dense_f = self._submit(self.store.query_ids, qvec, fetch, where=self.where)
         weights = idx.query_terms().expand(query)
         lex = idx.search(weights, fetch, where=self.where)
         dense = dense_f.result()
@@ -137,7 +138,7 @@ class HybridRetriever(BaseRetriever):
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
         # chunks found only by BM25 still get a true cosine, from their stored vectors
-        vecs_f = _POOL.submit(self.store.embeddings_of, [cid for cid in best if cid not in dense_score])
+        vecs_f = self._submit(self.store.embeddings_of, [cid for cid in best if cid not in dense_score])
         bm_score.update(idx.scores(weights, [cid for cid in best if cid not in bm_score]))
         for cid, vec in vecs_f.result().items():
             dense_score[cid] = float(vec @ qvec)
@@ -146,6 +147,13 @@ class HybridRetriever(BaseRetriever):
                     bm25_score=bm_score.get(cid))
             for r, cid in enumerate(best, 1)
         ]
+
+    def _submit(self, fn: Any, *args: Any, **kwargs: Any) -> Future:
+        if self.parallel:
+            return _POOL.submit(fn, *args, **kwargs)
+        done: Future = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
