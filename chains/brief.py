@@ -80,9 +80,9 @@ class BriefChain:
 
     # --- which articles -----------------------------------------------------------------------
     def _rank(self, name: str, topic: str, docs: Sequence[str],
-              heads: dict[str, ArticleAnalysis]) -> list[str]:
+              heads: dict[str, ArticleAnalysis], *, retrieve: bool = True) -> list[str]:
         """Articles by relevance to actor + topic (retrieval rank), then recency; undated last."""
-        if len(docs) <= self.policy.max_articles or self.retriever is None:
+        if not retrieve or len(docs) <= self.policy.max_articles or self.retriever is None:
             hit: dict[str, int] = {}
         else:
             passages = self.retriever.search(f"{name} {topic}", self.policy.retrieval_k)
@@ -118,7 +118,8 @@ class BriefChain:
                                   actor=found.id, actor_name=found.name, topic=topic,
                                   date=head.date if head else None, statements=spans, relevance=rel))
         naming = self.store.naming(found.id)
-        others = self._rank(found.name, topic, [d for d in naming if d not in by_source], heads)
+        others = self._rank(found.name, topic, [d for d in naming if d not in by_source], heads,
+                            retrieve=False)  # listed for the reader only: most recent first
         seen = {"heads": heads, "quotes": by_source, "relevant": len(ranked), "others": others}
         return found, jobs, seen
 
