@@ -7,7 +7,13 @@ import asyncio
 import pytest
 from choice_helpers import logprob_model
 
-from chains.abstain import AbstainPolicy, AnswerPolicy, missing_entities, question_entities
+from chains.abstain import (
+    AbstainPolicy,
+    AnswerPolicy,
+    check_entities,
+    missing_entities,
+    question_entities,
+)
 from chains.answer_check import check_line
 from chains.evidence import EvidencePolicy, question_parts, select_evidence
 from chains.qa import QAChain
@@ -149,8 +155,6 @@ def test_entity_scope_evidence_is_stricter_than_passages():
     evidence = ["Lavrov said the talks were useful."]
     passages = ["Lavrov said the talks in Geneva were useful. Lavrov said the talks were useful."]
     q = "What did Lavrov say in Geneva?"
-    from chains.abstain import check_entities
-
     assert check_entities(q, evidence, passages, AbstainPolicy(entity_scope="evidence")).abstain
     assert not check_entities(q, evidence, passages, AbstainPolicy(entity_scope="passages")).abstain
 

@@ -15,6 +15,7 @@ from parley.actors.registry import ActorRegistry
 from parley.core.schema import Article, ArticleMeta, Quote
 from parley.core.settings import Settings
 from parley.ledger.build import build_ledger, extract_quotes, ledger_for_actor
+from vectorstore.loader import read_article
 
 S000, S001, S002 = "000_997b5712c965d847.txt", "001_a8fea508baf53730.txt", "002_8da615250590acec.txt"
 S003, S004 = "003_b571c39c7b842e1b.txt", "004_f3e46d03c645a3eb.txt"
@@ -62,8 +63,6 @@ def seeds(request, registry) -> dict[str, tuple[Article, list[Quote]]]:
     out = {}
     for p in sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt")):
         if request.param == "loader":
-            from vectorstore.loader import read_article
-
             art = read_article(p, max_bytes=10_000_000)
         else:
             art = _whole(p)

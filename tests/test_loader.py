@@ -12,6 +12,7 @@ import pytest
 from parley.core.errors import IngestError
 from parley.core.schema import ArticleMeta, content_hash
 from vectorstore.loader import article_from_text, iter_article_paths, read_article
+from vectorstore.meta import read_sidecar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 MB = 1024 * 1024
@@ -43,8 +44,6 @@ def test_seed_text_is_the_file_verbatim_with_sidecar_meta(seeds_dir):
         assert art.text == path.read_text(encoding="utf-8")
         assert art.kind == "txt" and art.doc_id == path.name and art.encoding == "utf-8"
         # the hash covers the exact file bytes and the sidecar's declared fields
-        from vectorstore.meta import read_sidecar
-
         declared = json.dumps(read_sidecar(path), sort_keys=True, default=str)
         assert art.content_hash == content_hash(content_hash(path.read_bytes().decode("latin-1")), declared)
         want = dt.date.fromisoformat(sidecar["date"]) if sidecar["date"] else None
@@ -263,16 +262,12 @@ def test_html_without_article_tag_falls_back_to_body_minus_furniture(tmp_path):
 
 
 def test_changed_sidecar_changes_the_content_hash(tmp_path):
-    import json as _json
-
-    from vectorstore.loader import read_article
-
     art = tmp_path / "a.txt"
     art.write_text("Russia and the US will hold talks in January, officials said on Monday.\n", encoding="utf-8")
     side = tmp_path / "a.meta.json"
-    side.write_text(_json.dumps({"date": "2022-01-03"}), encoding="utf-8")
+    side.write_text(json.dumps({"date": "2022-01-03"}), encoding="utf-8")
     first = read_article(art, max_bytes=10**6)
-    side.write_text(_json.dumps({"date": "2022-01-04"}), encoding="utf-8")
+    side.write_text(json.dumps({"date": "2022-01-04"}), encoding="utf-8")
     second = read_article(art, max_bytes=10**6)
     assert first.content_hash != second.content_hash
     assert str(second.meta.date) == "2022-01-04"

@@ -6,7 +6,7 @@ from langchain_core.messages import AIMessage
 from chains.abstain import AbstainPolicy, AnswerPolicy
 from chains.abstain import retrieval_support as _support
 from chains.qa import QAChain
-from chains.synthesis import format_documents
+from chains.synthesis import format_documents, restates_question
 from parley.core.schema import Chunk, Passage
 from tests.qa_helpers import ListRetriever, fake_model, paragraph_chunks
 
@@ -151,8 +151,6 @@ def test_answer_that_only_restates_the_question_abstains(seed_texts):
 
 
 def test_restates_question_detects_only_empty_answers():
-    from chains.synthesis import restates_question
-
     q = "Who did Jake Sullivan speak with the day before Maria Zakharova's remarks?"
     assert restates_question(q, "Jake Sullivan spoke with the day before Maria Zakharova's remarks.")
     assert not restates_question(q, "Jake Sullivan spoke with Nikolai Patrushev.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS
 from llm_helpers import local_settings, require_llama_cpp
 
 from chains.models import ParleyChatOpenAI
@@ -28,8 +29,6 @@ def corpus(tmp_path_factory, seeds_dir_module) -> Settings:
 
 @pytest.fixture(scope="module")
 def seeds_dir_module():
-    from conftest import SEEDS
-
     return SEEDS
 
 

@@ -7,6 +7,7 @@ from langchain_core.messages import HumanMessage
 from llm_helpers import local_settings, require_llama_cpp
 
 from chains.choice import ChoiceRequest, ChoiceScorer
+from chains.models import make_chat_model
 from chains.stance import LABELS, NONE, StanceChain
 from parley.core.schema import SourceSpan
 
@@ -19,8 +20,6 @@ def _span(text: str) -> SourceSpan:
 
 @pytest.fixture(scope="module")
 def model(local_gguf):
-    from chains.models import make_chat_model
-
     require_llama_cpp()
     return make_chat_model(local_settings(local_gguf, max_tokens=16))
 

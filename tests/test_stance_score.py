@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from choice_helpers import logprob_model
-from llm_helpers import require_llama_cpp
+from llm_helpers import local_settings, require_llama_cpp
 
+from chains.models import make_chat_model
 from evals.plan import EvalError
 from evals.stance_score import extras, parse_map, render, score_csv
+from parley.cli import main
 
 SAMPLE = Path(__file__).resolve().parent.parent / "evals" / "fixtures" / "stance_sample.csv"
 COLS = ("Tweet", "Target", "Stance")
@@ -82,8 +84,6 @@ def test_parse_map():
 
 
 def test_cli_prints_table_and_json(monkeypatch, capsys):
-    from parley.cli import main
-
     monkeypatch.setattr("chains.models.make_chat_model", lambda s: scripted(_by_text()))
     args = ["stance-score", str(SAMPLE), "--text-col", "Tweet", "--target-col", "Target",
             "--label-col", "Stance"]
@@ -100,10 +100,6 @@ def test_cli_prints_table_and_json(monkeypatch, capsys):
 @pytest.mark.integration
 @pytest.mark.llm
 def test_real_model_scores_the_sample(local_gguf):
-    from llm_helpers import local_settings
-
-    from chains.models import make_chat_model
-
     require_llama_cpp()
     model = make_chat_model(local_settings(local_gguf, max_tokens=48))
     report, rows = score_csv(SAMPLE, *COLS, model, limit=6)
