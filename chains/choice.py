@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel, Field
 
-from parley.core.errors import ModelError
+from parley.core.errors import ModelError, ModelOutputError
 
 Method = Literal["logprobs", "constrained"]
 # How many alternatives to ask for: OpenAI caps top_logprobs at 20; every option must fit.
@@ -143,7 +143,7 @@ class ChoiceScorer(Runnable[ChoiceRequest, ChoiceResult]):
         text = str(out.content).strip().rstrip(").:")
         picked = next((o for o in options if text.startswith(o)), None)
         if picked is None:
-            raise ModelError(
+            raise ModelOutputError(
                 f"choice scoring: the model answered {text[:20]!r}, not one of {list(options)}")
         return {o: (1.0 if o == picked else 0.0) for o in options}, "constrained"
 

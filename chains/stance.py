@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chains.choice import ChoiceRequest, ChoiceResult, ChoiceScorer, calibrate
 from chains.guard import mask_injections
 from chains.stance_cues import CUES, LABELS, cue_label, statement_cue
+from parley.core.errors import ModelOutputError
 from parley.core.schema import SourceSpan, Stance, StanceLabel, StatementStance
 from prompts import PromptTemplate, load_prompt
 
@@ -158,7 +159,11 @@ class StanceChain(Runnable[StanceInput, Stance]):
         rel = list(relevance)[: len(picked)] if relevance is not None else [None] * len(picked)
         out = []
         for span, r in zip(picked, rel, strict=True):
-            res = self.scorer.invoke(self.request(actor, topic, span.text), config)
+            try:
+                res = self.scorer.invoke(self.request(actor, topic, span.text), config)
+            except ModelOutputError:  # an answer outside the options: this statement has no reading
+                out.append(StatementStance(span=span, label=None, probabilities={}, relevance=r))
+                continue
             out.append(self._statement(span, res, r))
         return out
 
@@ -166,6 +171,7 @@ class StanceChain(Runnable[StanceInput, Stance]):
 
     def distribution(self, labelled: Sequence[StatementStance]) -> dict[str, float]:
         """P(each label) and P(no position) for an article's statements, tempered by the policy."""
+        labelled = [s for s in labelled if s.probabilities]  # the model's unusable answers: no say
         if not labelled:
             return {}
         p_none = math.prod(s.offtopic for s in labelled)
@@ -187,6 +193,9 @@ class StanceChain(Runnable[StanceInput, Stance]):
             return Stance(**base, label=None, rationale="no position found: no statement by "
                           f"{actor} on this topic in this article")
         dist = self.distribution(labelled)
+        if not dist:
+            return Stance(**base, label=None, rationale=f"no position found: the model gave no usable "
+                          f"answer for {len(labelled)} statement(s)")
         outcome = max(dist, key=lambda k: dist[k])
         counts = {lb: sum(1 for s in labelled if s.label == lb) for lb in LABELS}
         off = sum(1 for s in labelled if s.label is None)
@@ -199,7 +208,8 @@ class StanceChain(Runnable[StanceInput, Stance]):
         label: StanceLabel = outcome  # type: ignore[assignment]
         support = sorted((s for s in labelled if s.label == label), key=lambda s: -s.confidence)
         if not support:  # the article leans this way only on mixed statements: the strongest one
-            support = sorted(labelled, key=lambda s: -(1 - s.offtopic) * s.probabilities[label])[:1]
+            read = [s for s in labelled if s.probabilities]
+            support = sorted(read, key=lambda s: -(1 - s.offtopic) * s.probabilities[label])[:1]
         evidence = sorted((s.span for s in support[:3]), key=lambda s: (s.source, s.start))
         return Stance(**base, label=label, confidence=round(dist[label], 4), evidence=evidence,
                       probabilities=rounded, rationale=note)

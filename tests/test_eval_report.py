@@ -22,7 +22,8 @@ def summary(seeds_dir, tmp_path):
     broken.write_text("name: broken\nprompts: {qa: prompts/qa_terse.yaml}\nsettings: {max_tokens: 50}\n")
     qa = select(load_qa(FIXTURES_DIR / "qa.yaml"), ids=QA_IDS)
     st = select(load_stance(FIXTURES_DIR / "stance.yaml"), ids=["st-000-us-neg"])
-    script = {**Factory().script, "Actor: United States": '{"label": "conditional", "evidence": [1]}'}
+    # the stance step's choice: "B" (conditional), written as one token (no logprobs from this fake)
+    script = {**Factory().script, "Actor: United States": "B"}
     run = run_matrix(fake_settings(), [load_variant("qa-default"), load_variant(broken)], qa, st,
                      corpus_dir=seeds_dir, model_factory=Factory(script, broken_max_tokens=50))
     return summarize(run)

@@ -202,3 +202,11 @@ def test_select_with_the_embedding_filter_drops_off_topic_statements():
 def test_select_without_embeddings_uses_word_overlap():
     spans, rel = select_statements(_quotes(), "dialogue with the US", None, StancePolicy(max_statements=1))
     assert [s.text for s in spans] == [SENTS[1]] and rel[0] > 0
+
+
+def test_an_answer_outside_the_options_leaves_the_statement_unread():
+    chain = StanceChain(logprob_model({"Z": 1.0}, with_logprobs=False))
+    out = chain.label_statements("Russia", "talks", [_span(SENTS[0])])
+    assert out[0].label is None and out[0].probabilities == {}
+    st = chain.aggregate("Russia", "talks", out)
+    assert st.label is None and "no usable answer" in st.rationale and st.probabilities == {}
