@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from proc_helpers import free_port, served
+from store_helpers import HAND_READERS
 
 from parley.core.errors import StoreError
 from parley.core.settings import get_settings
@@ -58,3 +59,30 @@ def test_other_embedder_refused_through_server(chroma_url):
     ChunkStore.open(s, FakeEmbeddings(dim=16))
     with pytest.raises(StoreError, match="built with fake-hashed-bow"):
         ChunkStore.open(s, FakeEmbeddings(dim=32, name="other-model"))
+
+
+def test_each_app_host_keeps_its_lexical_index_in_step(chroma_url, seeds_dir, tmp_path):
+    """Host A ingests and removes through the server; host B's own index follows per source."""
+    from vectorstore.ftsindex import FtsIndex
+    from vectorstore.ingest import remove_source
+
+    e = FakeEmbeddings()
+    a = get_settings(chroma_url=chroma_url, collection="server-hosts", data_dir=tmp_path / "host-a")
+    b = get_settings(chroma_url=chroma_url, collection="server-hosts", data_dir=tmp_path / "host-b")
+    store_a, store_b = ChunkStore.open(a, e), ChunkStore.open(b, e)
+    ingest_paths([seeds_dir], a, e, store_a, DocStore(a.articles_dir), progress=False, **HAND_READERS)
+    ret_b = HybridRetriever(store=store_b, embedder=e, refresh_s=0.0)
+    assert ret_b.search("Zakharova", 5)[0].source == "000_997b5712c965d847.txt"
+    idx_a, idx_b = FtsIndex.for_store(store_a), ret_b.index()
+    assert idx_a.path != idx_b.path and idx_b.sources() == store_b.sources()
+
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "late.txt").write_text("Quuxifying envoys met in Geneva.")
+    ingest_paths([late], a, e, store_a, DocStore(a.articles_dir), progress=False, **HAND_READERS)
+    assert idx_b.sync(store_b) == 1  # only the new article was read, nothing rebuilt
+    assert ret_b.search("quuxifying", 3)[0].source == "late.txt"
+    remove_source(store_a, "late.txt")
+    assert idx_b.sync(store_b) == 1 and idx_b.source("late.txt") is None
+    assert [p.source for p in ret_b.search("quuxifying", 3)] != ["late.txt"]
+    assert idx_a.synced_generation() == store_a.generation()  # the writer stayed in step itself

@@ -72,6 +72,10 @@ def test_store_writes_that_bypass_the_index_are_synced_per_source(fake_store):
     # nothing was rebuilt: the old rows are the same rows, the new article's were added
     assert idx._read("SELECT rowid, id FROM chunks ORDER BY rowid")[: len(kept)] == kept
     assert idx.sources() == store.sources() and idx.synced_generation() == store.generation()
+    store.delete_source(ZAK)  # and a removal that bypassed the index
+    assert idx.sync(store) == 1 and idx.source(ZAK) is None and ZAK not in idx.sources()
+    assert not idx.query_terms().has("zajarova")  # its words left the vocabulary
+    assert ZAK not in {p.source for p in r.search("Zajarova", 5)}
 
 
 def test_ingest_writes_through_to_the_index(seeds_dir, seed_texts, tmp_path):

@@ -1,15 +1,13 @@
 """The lexical index on disk: SQLite FTS5 with bm25(), updated per source, shared by processes.
 
-One SQLite file per store (PARLEY_DATA_DIR/lexical/COLLECTION-HASH.sqlite3, WAL mode, so the
-page, the CLI and an ingest in another process read and write the same index). It holds each
-chunk's fields and text (so BM25 hits need no round-trip to Chroma), an FTS5 table over title and
-text, and the corpus vocabulary (for spelling variants). Adding or removing an article touches
-only its rows; nothing is rebuilt and nothing grows in memory with the corpus.
-
-The index follows the Chroma store: writers through Parley update both (ingest, removal); any
-other change (another machine writing to the same Chroma server, an older data directory without
-this file, a crash between the two writes) shows as a store generation this index has not seen,
-and `sync` then reconciles per source (doc hash and chunk count) from Chroma.
+One SQLite file per store (PARLEY_DATA_DIR/lexical/COLLECTION-HASH.sqlite3, WAL mode: the page,
+the CLI and an ingest in another process share it) holds each chunk's fields and text (BM25 hits
+need no round-trip to Chroma), an FTS5 table over title and text, and the vocabulary (for
+spelling variants). Adding or removing an article touches only its rows; nothing is rebuilt and
+nothing grows in memory with the corpus. Writers through Parley update Chroma and this index;
+any other change (another host on the same Chroma server, an older data directory, a crash
+between the two writes) shows as a store generation this index has not seen, and `sync`
+reconciles per source from Chroma (vectorstore/fts_sync.py).
 """
 
 from __future__ import annotations
@@ -140,8 +138,10 @@ class FtsIndex:
     def set_generation(self, gen: int, gone: Sequence[str] = ()) -> None:
         """Record the store generation this index matches (dropping sources the store lost)."""
         with self._tx() as db:
+            df: Counter[str] = Counter()
             for s in gone:
-                self._drop(db, s)
+                self._drop(db, s, df)
+            self._apply_terms(db, df)
             self._set_generation(db, gen)
 
     def _set_generation(self, db: sqlite3.Connection, gen: int) -> None:
@@ -161,12 +161,7 @@ class FtsIndex:
             for source, chunks in items:
                 self._drop(db, source, df)
                 self._insert(db, source, chunks, df)
-            gone = [(n, t) for t, n in df.items() if n < 0]
-            db.executemany(
-                "INSERT INTO terms VALUES (?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
-                [(t, *term_shape(t), n) for t, n in df.items() if n > 0])
-            db.executemany("UPDATE terms SET df = df + ? WHERE term = ?", gone)
-            db.executemany("DELETE FROM terms WHERE term = ? AND df <= 0", [(t,) for _, t in gone])
+            self._apply_terms(db, df)
             if generations is not None:
                 row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
                 if row is not None and int(row[0]) == generations[0]:
@@ -175,6 +170,15 @@ class FtsIndex:
     def delete_source(self, source: str, *, generations: tuple[int, int] | None = None) -> None:
         """Remove every chunk of `source`."""
         self.replace_sources([(source, [])], generations=generations)
+
+    def _apply_terms(self, db: sqlite3.Connection, df: Counter[str]) -> None:
+        """Apply vocabulary count changes (words whose count reaches 0 leave the vocabulary)."""
+        gone = [(n, t) for t, n in df.items() if n < 0]
+        db.executemany(
+            "INSERT INTO terms VALUES (?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+            [(t, *term_shape(t), n) for t, n in df.items() if n > 0])
+        db.executemany("UPDATE terms SET df = df + ? WHERE term = ?", gone)
+        db.executemany("DELETE FROM terms WHERE term = ? AND df <= 0", [(t,) for _, t in gone])
 
     def _drop(self, db: sqlite3.Connection, source: str, df: Counter[str]) -> None:
         old = db.execute("SELECT title, text FROM chunks WHERE source = ?", (source,)).fetchall()
