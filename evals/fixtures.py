@@ -52,6 +52,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _known_tags(tags: list[str], known: frozenset[str]) -> list[str]:
+    unknown = sorted(set(tags) - known)
+    if unknown:
+        raise ValueError(f"unknown tag(s) {unknown}; known: {sorted(known)}")
+    return tags
+
+
 class QAFixture(_Strict):
     """One gold question: the facts a correct answer must state and where they are."""
 
@@ -80,11 +87,8 @@ class QAFixture(_Strict):
 
     @field_validator("tags")
     @classmethod
-    def _known_tags(cls, tags: list[str]) -> list[str]:
-        unknown = sorted(set(tags) - QA_TAGS)
-        if unknown:
-            raise ValueError(f"unknown tag(s) {unknown}; known: {sorted(QA_TAGS)}")
-        return tags
+    def _tags(cls, tags: list[str]) -> list[str]:
+        return _known_tags(tags, QA_TAGS)
 
     @model_validator(mode="after")
     def _consistent(self) -> QAFixture:
@@ -114,11 +118,8 @@ class StanceFixture(_Strict):
 
     @field_validator("tags")
     @classmethod
-    def _known_tags(cls, tags: list[str]) -> list[str]:
-        unknown = sorted(set(tags) - STANCE_TAGS)
-        if unknown:
-            raise ValueError(f"unknown tag(s) {unknown}; known: {sorted(STANCE_TAGS)}")
-        return tags
+    def _tags(cls, tags: list[str]) -> list[str]:
+        return _known_tags(tags, STANCE_TAGS)
 
     @property
     def schema_label(self) -> StanceLabel | None:

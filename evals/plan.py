@@ -18,7 +18,7 @@ from chains.stance import StancePolicy
 from evals.fixtures import QAFixture, StanceFixture
 from parley.core.errors import ParleyError
 from parley.core.settings import Settings
-from parley.core.yamlfile import first_error, read_yaml
+from parley.core.yamlfile import first_error, read_model, read_yaml
 from prompts import PromptError, PromptTemplate, load_prompt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,13 +87,8 @@ def load_variant(ref: str | Path) -> Variant:
     if p.suffix not in (".yaml", ".yml"):
         p = VARIANTS_DIR / f"{ref}.yaml"
     known = ", ".join(sorted(f.stem for f in VARIANTS_DIR.glob("*.yaml")))
-    raw = read_yaml(p, EvalError, missing=f"no such variant; known: {known}")
-    if not isinstance(raw, dict):
-        raise EvalError(f"{p}: expected a mapping with name, prompts, settings, k")
-    try:
-        v = Variant(**raw, path=str(p))
-    except ValidationError as e:
-        raise EvalError(f"{p}: {first_error(e)}") from None
+    v = read_model(p, Variant, EvalError, missing=f"no such variant; known: {known}",
+                   expected="name, prompts, settings, k")
     bad = sorted(set(v.settings) - VARIANT_SETTINGS)
     if bad:
         raise EvalError(f"{p}: settings {bad} cannot vary per variant; allowed: {sorted(VARIANT_SETTINGS)}")

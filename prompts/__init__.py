@@ -11,10 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from parley.core.schema import content_hash
-from parley.core.yamlfile import first_error, read_yaml
+from parley.core.yamlfile import read_model
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 
@@ -63,13 +63,8 @@ class PromptTemplate(BaseModel):
 
 def load_prompt_file(path: Path) -> PromptTemplate:
     """Load and validate one prompt file."""
-    raw = read_yaml(path, PromptError, missing="prompt file not found")
-    if not isinstance(raw, dict):
-        raise PromptError(f"{path}: expected a mapping with name/system/prompt/variables")
-    try:
-        tpl = PromptTemplate(**raw, path=str(path))
-    except ValidationError as e:
-        raise PromptError(f"{path}: {first_error(e)}") from None
+    tpl = read_model(path, PromptTemplate, PromptError, missing="prompt file not found",
+                     expected="name/system/prompt/variables")
     try:
         used = tpl.placeholders()
     except ValueError as e:

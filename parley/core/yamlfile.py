@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml(path: Path, error: type[Exception], *, missing: str) -> Any:
@@ -28,3 +30,15 @@ def first_error(err: ValidationError) -> str:
     msg = first["msg"].removeprefix("Value error, ")
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
+
+
+def read_model(path: Path, model: type[M], error: type[Exception], *, missing: str,
+               expected: str) -> M:
+    """Parse a YAML mapping into `model` (given `path=str(path)`); any problem raises `error` in one line."""
+    raw = read_yaml(path, error, missing=missing)
+    if not isinstance(raw, dict):
+        raise error(f"{path}: expected a mapping with {expected}")
+    try:
+        return model(**raw, path=str(path))
+    except ValidationError as e:
+        raise error(f"{path}: {first_error(e)}") from None
