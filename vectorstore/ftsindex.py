@@ -107,12 +107,11 @@ class FtsIndex:
                 idx = _indexes[path] = cls(path, label=f"{store.where} {store.settings.collection}")
             return idx
 
-    # --- transactions -----------------------------------------------------------------------
     @contextmanager
-    def _tx(self, db: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE: writers in other processes wait their turn)."""
         with self._lock:
-            db = db or self._db
+            db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -129,7 +128,6 @@ class FtsIndex:
             except sqlite3.Error as e:
                 raise StoreError(f"lexical index {self.path}: {e}") from e
 
-    # --- generation bookkeeping ------------------------------------------------------------
     def synced_generation(self) -> int | None:
         """The store generation this index is known to match (None: never synced)."""
         row = self._read("SELECT value FROM meta WHERE key = 'generation'")
