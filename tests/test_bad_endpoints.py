@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,11 @@ from proc_helpers import free_port, served
 from store_helpers import generate_corpus
 from stub_servers import stub_endpoint
 
+from chains.models import make_chat_model
+from parley.core.errors import ParleyError
+from parley.core.settings import Settings
 from vectorstore.docstore import DocStore
+from vectorstore.embeddings import OpenAICompatEmbeddings
 
 pytestmark = pytest.mark.integration
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -56,7 +62,7 @@ def error_line(r, pattern: str) -> str:
     assert all(x.startswith(("parley: error:", "draft:")) for x in r.lines), r.lines
     assert "Traceback" not in r.err + r.out
     r.no_secret()
-    assert __import__("re").search(pattern, errors[0]), errors[0]
+    assert re.search(pattern, errors[0]), errors[0]
     return errors[0]
 
 
@@ -200,7 +206,7 @@ def test_zero_byte_chroma_file_disagrees_and_doctor_repairs(data, cli):
 # --- kill -9 in the middle of an ingest -------------------------------------------------------
 def test_kill_9_mid_ingest_loses_nothing(data, tmp_path, seed_texts, cli):
     corpus = tmp_path / "corpus"
-    generate_corpus(corpus, seed_texts, n_files=300)
+    generate_corpus(corpus, seed_texts, n_files=120)
     env = {**os.environ}
     cmd = [sys.executable, "-m", "parley.cli.main", "ingest", str(corpus)]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -216,4 +222,22 @@ def test_kill_9_mid_ingest_loses_nothing(data, tmp_path, seed_texts, cli):
     again = cli("ingest", str(corpus))
     assert again.rc == 0 and not [x for x in again.lines if x.startswith("skipped")]
     assert cli("doctor").rc == 0
-    assert len(DocStore(data / "articles").ids()) == 5 + 300
+    assert len(DocStore(data / "articles").ids()) == 5 + 120
+
+
+@pytest.mark.parametrize("mode", ["http500_echo", "http401_echo", "malformed_stream"])
+def test_exception_text_and_traceback_hold_no_key(mode, monkeypatch):
+    """What a developer sees too: str, repr and the formatted traceback of the error raised."""
+    for var in KEY_VARS:
+        monkeypatch.setenv(var, SENTINEL)
+    with stub_endpoint(mode) as url:
+        calls = [
+            lambda: list(make_chat_model(Settings(llm_backend="openai", openai_base_url=url,
+                                                  llm_timeout_s=5)).stream("hi")),
+            lambda: OpenAICompatEmbeddings(model="m", base_url=url, api_key=SENTINEL).embed_array(["x"]),
+        ]
+        for call in calls:
+            with pytest.raises(ParleyError) as err:
+                call()
+            shown = "".join(traceback.format_exception(err.value)) + repr(err.value)
+            assert SENTINEL not in shown and "\n" not in str(err.value)
