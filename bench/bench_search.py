@@ -32,8 +32,27 @@ from vectorstore.retrieval import HybridRetriever
 from vectorstore.store import ChunkStore
 
 
+class _TimedEmbedder:
+    """The real model, with the seconds spent embedding counted (to split an ingest's time)."""
+
+    def __init__(self, emb: OnnxMiniLM):
+        self._emb, self.seconds = emb, 0.0
+        self.name, self.dim, self.batch_size = emb.name, emb.dim, emb.batch_size
+
+    def embed_array(self, texts: list[str]):
+        t = time.perf_counter()
+        try:
+            return self._emb.embed_array(texts)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._emb.embed_query(text)
+
+
 def add_one(s, emb: OnnxMiniLM, store: ChunkStore, root: Path, n: int) -> list[dict]:
     """Ingest n new generated articles one at a time; seconds until each is found by a search."""
+    emb = _TimedEmbedder(emb)
     ret = HybridRetriever(store=store, embedder=emb, k=5)
     ret.search("warm up", 5)
     lex = FtsIndex.for_store(store)
@@ -42,13 +61,14 @@ def add_one(s, emb: OnnxMiniLM, store: ChunkStore, root: Path, n: int) -> list[d
         text = path.read_text(encoding="utf-8")
         marker = f"Zorblaxian{i}"  # a word no other chunk has, so "found" is unambiguous
         path.write_text(text.replace("\n\n\n", f"\n\n\n{marker} ", 1), encoding="utf-8")
-        t = time.perf_counter()
+        t, emb.seconds = time.perf_counter(), 0.0
         rep = ingest_paths([path], s, emb, store, DocStore(s.articles_dir), progress=False)
+        embed_s = emb.seconds
         ingest_s = time.perf_counter() - t
         synced_before = lex.synced_generation() == store.generation()
         hit = ret.search(marker, 5)
         total_s = time.perf_counter() - t
-        out.append({"ingest_s": ingest_s, "total_s": total_s, "chunks": rep.chunks,
+        out.append({"ingest_s": ingest_s, "total_s": total_s, "chunks": rep.chunks, "embed_s": embed_s,
                     "found": bool(hit) and hit[0].source == path.name, "in_step": synced_before})
     return out
 
@@ -76,11 +96,14 @@ def render(rows: list[dict], adds: list[dict], embed: list[float], cmd: str, n_q
     if adds:
         tot = [a["total_s"] for a in adds]
         lines += [f"### One more article at {rows[-1]['chunks']:,} chunks", "",
-                  "| article | chunks | ingest s (read, embed, Chroma, index, record) | until found by search s | "
-                  "found | index in step (no sync, no rebuild) |", "|---:|---:|---:|---:|---|---|"]
-        lines += [f"| {i + 1} | {a['chunks']} | {a['ingest_s']:.2f} | {a['total_s']:.2f} | {a['found']} | "
-                  f"{a['in_step']} |" for i, a in enumerate(adds)]
-        lines += ["", f"Median until searchable: **{float(np.median(tot)):.2f} s** (target <= 1 s)."]
+                  "| article | chunks | ingest s (read, embed, Chroma, index, record) | of which embedding s | "
+                  "until found by search s | found | index in step (no sync, no rebuild) |",
+                  "|---:|---:|---:|---:|---:|---|---|"]
+        lines += [f"| {i + 1} | {a['chunks']} | {a['ingest_s']:.2f} | {a['embed_s']:.2f} | {a['total_s']:.2f} | "
+                  f"{a['found']} | {a['in_step']} |" for i, a in enumerate(adds)]
+        rest = [a["total_s"] - a["embed_s"] for a in adds]
+        lines += ["", f"Median until searchable: **{float(np.median(tot)):.2f} s** (target <= 1 s); "
+                  f"without the embedding model's own time: {float(np.median(rest)):.2f} s."]
     return "\n".join(lines)
 
 
