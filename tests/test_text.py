@@ -9,7 +9,7 @@ from chains.citations import attach_citations
 from evals.fixtures import FIXTURES_DIR
 from parley.core.schema import Passage
 from parley.text.names import fold_text, name_key
-from parley.text.sentences import sentences_of
+from parley.text.sentences import sentences_of, trim_span
 from parley.text.words import (
     content_tokens,
     edit_distance,
@@ -106,3 +106,9 @@ def test_a_retrieved_name_variant_supports_the_answer(seed_texts):
 def test_sentences_split_on_terminal_punctuation_not_abbreviations():
     text = "Mr. Peskov spoke. The U.S. said no.\n\nNew paragraph"
     assert sentences_of(text) == ["Mr. Peskov spoke.", "The U.S. said no.", "New paragraph"]
+
+
+def test_trim_span_drops_outer_whitespace_only():
+    text = "  a b \n"
+    assert trim_span(text, 0, len(text)) == (2, 5)
+    assert trim_span(text, 0, 2) == (2, 2)  # blank

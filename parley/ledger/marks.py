@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from parley.text.sentences import trim_span
+
 _PARA = re.compile(r"\n[ \t]*\n")
 _MARKS = re.compile("[“”„\"«»‘'’]")
 
@@ -34,15 +36,7 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
         out.append((pos, m.start()))
         pos = m.end()
     out.append((pos, end))
-    trimmed = []
-    for a, b in out:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            trimmed.append((a, b))
-    return trimmed
+    return [(a, b) for a, b in (trim_span(text, *span) for span in out) if b > a]
 
 
 def _inner(text: str, a: int, b: int) -> tuple[int, int]:

@@ -17,6 +17,15 @@ _BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 _PARA = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*[#*\-•])")
 
 
+def trim_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span [a, b) of text without its leading and trailing whitespace (a == b when blank)."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
 def _is_abbrev(text: str, dot_pos: int) -> bool:
     """True when the period at dot_pos ends a known abbreviation or an initial."""
     m = re.search(r"([A-Za-z.]+)$", text[:dot_pos])
@@ -47,10 +56,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans: list[tuple[int, int]] = []
 
     def emit(a: int, b: int) -> None:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
+        a, b = trim_span(text, a, b)
         if b > a:
             spans.append((a, b))
 
