@@ -67,17 +67,8 @@ def time_bare_llama(
     """Time llama-cpp-python alone (loads `gguf` unless a loaded `llm` is passed)."""
     load_s = 0.0
     if llm is None:
-        # lazy: llama-cpp-python is the optional `local` extra (server-only benches lack it)
-        from llama_cpp import Llama
-
         t0 = time.perf_counter()
-        llm = Llama(
-            model_path=str(gguf),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            verbose=False,
-        )
+        llm, _ = load_llama(gguf, n_ctx, n_threads)  # Parley's loader: same knobs as the chat model
         load_s = time.perf_counter() - t0
     messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     pieces: list[str] = []
