@@ -241,18 +241,15 @@ class ChunkStore:
         chunks.sort(key=lambda c: (c.source, c.index, c.start))
         return chunks
 
+    def _nearest(self, vector: Any, k: int, where: dict[str, Any] | None, include: list[str]) -> Any:
+        return self._call("query", self._col.query, query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                          n_results=k, where=where, include=include)  # fewer when it has fewer
+
     def query(
         self, vector: Any, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with their cosine similarity, best first."""
-        got = self._call(
-            "query",
-            self._col.query,
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,  # Chroma returns fewer when it has fewer
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        got = self._nearest(vector, k, where, ["documents", "metadatas", "distances"])
         return [
             (chunk_from_record(cid, doc, meta), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
@@ -264,14 +261,7 @@ class ChunkStore:
         self, vector: Any, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """Like `query` but ids only: cheaper when the caller already holds the chunks."""
-        got = self._call(
-            "query",
-            self._col.query,
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where=where,
-            include=["distances"],
-        )
+        got = self._nearest(vector, k, where, ["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
