@@ -26,8 +26,9 @@ from vectorstore.embeddings import make_embedder
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.store import ChunkStore
 
-# Chroma calls (Rust, or HTTP to a server) and SQLite both release the GIL: the dense query runs
-# while the lexical side is read, and the vectors of BM25-only hits while their scores are
+# The embedding model, Chroma (Rust, or HTTP to a server) and SQLite all release the GIL: the
+# query is embedded and the dense side queried while the lexical side is read, and the vectors
+# of BM25-only hits fetched while their BM25 scores are
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
@@ -114,13 +115,11 @@ class HybridRetriever(BaseRetriever):
         """
         k = k or self.k
         fetch = max(self.fetch_k, k)
-        qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector,
-                          dtype=np.float32)
         idx = self.index()
-        dense_f = self._submit(self.store.query_ids, qvec, fetch, where=self.where)
+        dense_f = self._submit(self._dense, query, vector, fetch)  # embeds the query if need be
         weights = idx.query_terms().expand(query)
         lex = idx.search(weights, fetch, where=self.where)
-        dense = dense_f.result()
+        qvec, dense = dense_f.result()
 
         by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
         need = [cid for cid, _ in dense if cid not in by_id]
@@ -147,6 +146,10 @@ class HybridRetriever(BaseRetriever):
                     bm25_score=bm_score.get(cid))
             for r, cid in enumerate(best, 1)
         ]
+
+    def _dense(self, query: str, vector: Any, fetch: int) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector, dtype=np.float32)
+        return qvec, self.store.query_ids(qvec, fetch, where=self.where)
 
     def _submit(self, fn: Any, *args: Any, **kwargs: Any) -> Future:
         if self.parallel:
