@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,21 @@ _MAGIC = {
 _SIDECAR = ".meta.json"
 _MB = 1024 * 1024  # as PARLEY_MAX_FILE_MB is read by the ingest pipeline
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # control characters that text never has
+
+
+@dataclass(frozen=True)
+class DecodePolicy:
+    """When bytes count as text; set by hand on tests/test_loader.py and tests/test_bad_inputs.py
+    (binary, UTF-16, cp1252 and hostile files), never swept: a question."""
+
+    nul_scan_bytes: int = 65536  # a NUL byte this early means binary
+    control_per_mille: int = 1  # more control characters than this per 1,000 characters…
+    control_floor: int = 2  # …(and more than this many) means binary
+    cp1252_prose_share: float = 0.8  # non-ASCII characters that must read as letters/typography…
+    cp1252_letter_share: float = 0.6  # …and letters or spaces in the whole text, to accept cp1252
+
+
+DECODE = DecodePolicy()
 
 
 def iter_article_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -109,7 +125,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             raise IngestError(f"{name}: binary file ({what}), not text; export it as .txt, .md or .html")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise IngestError(f"{name}: not UTF-8 text (looks like UTF-16); re-save as UTF-8")
-    if b"\x00" in raw[:65536]:
+    if b"\x00" in raw[: DECODE.nul_scan_bytes]:
         raise IngestError(f"{name}: binary file (contains NUL bytes), not text; use .txt, .md or .html")
     try:
         text = raw.decode("utf-8-sig")
@@ -123,7 +139,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
         if not _looks_like_text(text):
             raise IngestError(f"{name}: not UTF-8 text (byte 0x{bad} at offset {err.start}); re-save as UTF-8") from None
     controls = len(_CONTROL.findall(text))
-    if controls > max(2, len(text) // 1000):
+    if controls > max(DECODE.control_floor, len(text) * DECODE.control_per_mille // 1000):
         raise IngestError(f"{name}: binary file (control bytes), not text; use .txt, .md or .html")
     if not text.strip():
         raise IngestError(f"{name}: file has only whitespace; add article text or remove it")
@@ -135,7 +151,8 @@ def _looks_like_text(text: str) -> bool:
     odd = [c for c in text if ord(c) > 127]
     fine = [c for c in odd if c.isalpha() or c in "‘’“”–—…•€£°«»§©®™ \u00a0"]
     letters = sum(c.isalpha() or c.isspace() for c in text)
-    return len(fine) >= 0.8 * len(odd) and letters >= 0.6 * len(text)
+    return (len(fine) >= DECODE.cp1252_prose_share * len(odd)
+            and letters >= DECODE.cp1252_letter_share * len(text))
 
 
 def _build(
