@@ -16,16 +16,11 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem, token_set
+from parley.text.words import can_vary as matchable
 from parley.text.words import tokens as tokenize
 
 WEIGHT_STEPS = 4  # weight 1.0 = the term written 4 times; 0.8 -> 3 (0.75), 0.5 -> 2, 0.25 -> 1
-_MAX_EDITS = 2  # the matcher never pairs stems further apart than this
 _CACHE_MAX = 50_000  # variant lookups kept per index (cleared on every write anyway)
-
-
-def matchable(stem_: str) -> bool:
-    """True when a stem can have spelling variants (the matcher's own rule)."""
-    return len(stem_) >= POLICY.min_len and not stem_.isdigit() and stem_ not in STOPWORDS
 
 
 def term_shape(term: str) -> tuple[str, int]:
@@ -76,7 +71,7 @@ class QueryTerms:
             else:
                 rows = self._read(
                     "SELECT term FROM terms WHERE head = ? AND slen BETWEEN ? AND ?",
-                    (s[:1], len(s) - _MAX_EDITS, len(s) + _MAX_EDITS),
+                    (s[:1], len(s) - POLICY.max_edits, len(s) + POLICY.max_edits),
                 )
                 hit = spelling_variants(word, [r[0] for r in rows])
             if len(self._cache) > _CACHE_MAX:

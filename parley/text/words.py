@@ -85,6 +85,7 @@ class VariantPolicy:
     """
 
     min_len: int = 4  # shorter words are never variants
+    max_edits: int = 2  # no pair is further apart than this (callers may pre-filter with it)
     one_edit_from: int = 5  # a 1-edit variant needs this many letters (wall/well, held/hold are not)
     two_edits_from: int = 7  # a 2-edit variant needs this many letters…
     vowels: str = "aeiouy"  # …unless it only swaps vowels in place (Kiev/Kyiv)
@@ -104,10 +105,12 @@ def _allowed(a: str, b: str, d: int, policy: VariantPolicy) -> bool:
     short = min(len(a), len(b))
     if d <= 1:
         return d == 0 or short >= policy.one_edit_from
-    return d == 2 and (short >= policy.two_edits_from or _vowel_swap(a, b, policy.vowels))
+    return 2 <= d <= policy.max_edits and (
+        short >= policy.two_edits_from or _vowel_swap(a, b, policy.vowels))
 
 
-def _matchable(word: str, policy: VariantPolicy) -> bool:
+def can_vary(word: str, policy: VariantPolicy = POLICY) -> bool:
+    """True when a word (or stem) can have spelling variants: long enough, no number or stopword."""
     return len(word) >= policy.min_len and not word.isdigit() and word not in STOPWORDS
 
 
@@ -119,17 +122,18 @@ def spelling_distance(a: str, b: str, policy: VariantPolicy = POLICY) -> int | N
     """
     if a == b:
         return 0
-    if a[:1] != b[:1] or not (_matchable(a, policy) and _matchable(b, policy)):
+    if a[:1] != b[:1] or not (can_vary(a, policy) and can_vary(b, policy)):
         return None
-    d = edit_distance(a, b, 2)
+    d = edit_distance(a, b, policy.max_edits)
     return d if _allowed(a, b, d, policy) else None
 
 
 def _closest(word: str, forms: list[str], policy: VariantPolicy) -> list[tuple[int, int]]:
     """(index, distance) of the forms that are spelling variants of word (rapidfuzz pre-filter)."""
-    if not forms or not _matchable(word, policy):
+    if not forms or not can_vary(word, policy):
         return []
-    hits = process.extract(word, forms, scorer=OSA.distance, score_cutoff=2, limit=None)
+    hits = process.extract(word, forms, scorer=OSA.distance, score_cutoff=policy.max_edits,
+                           limit=None)
     out = []
     for _, _, i in hits:
         d = spelling_distance(word, forms[i], policy)
