@@ -27,9 +27,9 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from chains.llamacpp import ChatLlamaCpp
 from chains.modelfiles import ensure_local_model
-from parley.core.boundary import Backend, describe, outside_call, short, split_timeout
+from parley.core.boundary import Backend, outside_call, short, split_timeout
 from parley.core.errors import ModelError, ModelOutputError
-from parley.core.secrets import mask_secrets, public_url
+from parley.core.secrets import public_url
 from parley.core.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -177,20 +177,6 @@ def translate_errors(
 ) -> AbstractContextManager[None]:
     """Turn openai/httpx failures inside the block into one-line ModelErrors naming `url`."""
     return outside_call(chat_backend(url), ModelError, secret=secret, timeout=timeout, model=model)
-
-
-def model_error(
-    exc: BaseException, url: str, *, secret: str | None = None, timeout: Any = None,
-    model: str | None = None,
-) -> ModelError:
-    """Build the user-facing ModelError for an openai/httpx exception (key redacted)."""
-    msg = describe(exc, chat_backend(url), timeout=timeout, model=model)
-    return ModelError(mask_secrets(msg, secret))
-
-
-def redact(text: str, secret: str | None) -> str:
-    """`text` with `secret` and anything shaped like a credential masked."""
-    return mask_secrets(text, secret)
 
 
 # --------------------------------------------------------------------------- JSON mode

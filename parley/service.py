@@ -16,16 +16,22 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from chains.abstain import AnswerPolicy
-from chains.analysis import Progress, ProgressFn, StanceCache, analyse_article, ledger_version
+from chains.analysis import (
+    LazyModel,
+    Progress,
+    ProgressFn,
+    StanceCache,
+    analyse_article,
+    ledger_version,
+)
 from chains.brief import DEFAULT_TOPIC, BriefChain
 from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
 from chains.stance import StanceChain
 from parley.actors.registry import ActorRegistry
 from parley.core.limits import check_question
-from parley.core.schema import Answer, Article, Brief, Quote
+from parley.core.schema import Answer, Article, Brief
 from parley.core.settings import Settings
-from parley.ledger.build import build_ledger
 from vectorstore.analysis import AnalysisStore
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import make_embedder
@@ -161,10 +167,6 @@ class Parley:
         """Registry actors, by display name."""
         return [a.name for a in self.registry.actors.values()]
 
-    def ledger(self, articles: Sequence[Article] | None = None) -> list[Quote]:
-        """The claims ledger of the corpus (quotes, reported speech, anonymous and outlet claims)."""
-        return build_ledger(articles if articles is not None else self.articles(), self.registry)
-
     # --- analysis once per article -----------------------------------------------------------
     @cached_property
     def analysis(self) -> AnalysisStore:
@@ -192,12 +194,15 @@ class Parley:
     def stance_cache(self) -> StanceCache:
         """The stance step with its cache; concurrent calls only against a server."""
         limit = 1 if self.settings.llm_backend == "local" else self.settings.llm_concurrency
-        return StanceCache(self.analysis, StanceChain(self.model), model_name=self.model_label(),
-                           concurrency=limit)
+        # the model is built on the first uncached statement: importing and loading it costs
+        # seconds that an analysed brief never needs
+        return StanceCache(self.analysis, StanceChain(LazyModel(lambda: self.model)),
+                           model_name=self.model_label(), concurrency=limit)
 
     def brief_chain(self) -> BriefChain:
         return BriefChain(self.stance_cache, self.registry, self.analysis,
-                          embed=self.embedder.embed_documents, retriever=self.retriever,
+                          embed=self.embedder.embed_documents,
+                          retriever=lambda: self.retriever,  # opens Chroma only when needed
                           model_name=self.model_label())
 
     def fill_stance(self, topic: str | None = None, progress: ProgressFn | None = None) -> Progress:
