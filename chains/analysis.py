@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import BaseModel
 
 import parley.actors.registry as registry_rules
@@ -108,6 +108,26 @@ class Progress(BaseModel):
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+class LazyModel(Runnable):
+    """A chat model built on its first call: a brief served from the cache never loads one."""
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The real model (built now if needed)."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._build()
+        return self._model
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self.model.invoke(input, config, **kwargs)
 
 
 class StanceCache:

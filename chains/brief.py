@@ -29,9 +29,11 @@ from parley.core.schema import (
     Coverage,
     Quote,
     Shift,
+    SourceSpan,
     Stance,
     StatementStance,
     TimelineEntry,
+    content_hash,
 )
 from vectorstore.analysis import AnalysisStore
 
@@ -68,12 +70,13 @@ class BriefChain:
     """Build a Brief for one actor from the analysis store and the cached stance step."""
 
     def __init__(self, stance: StanceCache, registry: Any, store: AnalysisStore, *,
-                 embed: EmbedFn | None = None, retriever: Any = None,
+                 embed: EmbedFn | None = None, embed_name: str = "", retriever: Any = None,
                  policy: BriefPolicy | None = None, model_name: str = ""):
         self.stance = stance
         self.registry = registry
         self.store = store
         self.embed = embed
+        self.embed_name = embed_name  # keys the cached statement selection
         self.retriever = retriever
         self.policy = policy or BriefPolicy()
         self.model_name = model_name or stance.model_name
@@ -85,7 +88,10 @@ class BriefChain:
         if not retrieve or len(docs) <= self.policy.max_articles or self.retriever is None:
             hit: dict[str, int] = {}
         else:
-            passages = self.retriever.search(f"{name} {topic}", self.policy.retrieval_k)
+            # a function that opens the retriever: opening the store costs seconds, and a brief
+            # that reads every relevant article never needs it
+            retriever = self.retriever() if callable(self.retriever) else self.retriever
+            passages = retriever.search(f"{name} {topic}", self.policy.retrieval_k)
             hit = {}
             for p in passages:
                 hit.setdefault(p.chunk.source, len(hit))
@@ -112,8 +118,8 @@ class BriefChain:
         read = ranked[: self.policy.max_articles]
         jobs = []
         for doc in read:
-            spans, rel = select_statements(by_source[doc], topic, self.embed, self.stance.chain.policy)
             head = heads.get(doc)
+            spans, rel = self._select(by_source[doc], topic, head)
             jobs.append(StanceJob(doc_id=doc, content_hash=head.content_hash if head else "",
                                   actor=found.id, actor_name=found.name, topic=topic,
                                   date=head.date if head else None, statements=spans, relevance=rel))
@@ -122,6 +128,22 @@ class BriefChain:
                             retrieve=False)  # listed for the reader only: most recent first
         seen = {"heads": heads, "quotes": by_source, "relevant": len(ranked), "others": others}
         return found, jobs, seen
+
+    def _select(self, quotes: list[Quote], topic: str,
+                head: ArticleAnalysis | None) -> tuple[list[SourceSpan], list[float]]:
+        """The statements the stance step reads (chains.stance_select), cached: embedding them
+        is most of an analysed brief's time otherwise."""
+        policy = self.stance.chain.policy
+        if head is None:
+            return select_statements(quotes, topic, self.embed, policy)
+        key = content_hash(head.content_hash, head.version, quotes[0].actor or "",
+                           " ".join(topic.lower().split()), self.embed_name,
+                           policy.model_dump_json(), n=32)
+        cached = self.store.selection(key)
+        if cached is None:
+            cached = select_statements(quotes, topic, self.embed, policy)
+            self.store.put_selection(key, head.doc_id, *cached)
+        return cached
 
     # --- the brief ----------------------------------------------------------------------------
     def run(self, actor: str, topic: str | None = None, *,

@@ -200,10 +200,14 @@ class Parley:
                            model_name=self.model_label(), concurrency=limit)
 
     def brief_chain(self) -> BriefChain:
+        # the embedder, retriever and model are opened only when a brief needs them: each costs
+        # a second or more, and a brief over analysed articles needs none of them
+        named = self._embedder.name if self._embedder is not None else None
         return BriefChain(self.stance_cache, self.registry, self.analysis,
-                          embed=self.embedder.embed_documents,
-                          retriever=lambda: self.retriever,  # opens Chroma only when needed
-                          model_name=self.model_label())
+                          embed=lambda texts: self.embedder.embed_documents(texts),
+                          embed_name=named or f"{self.settings.embedding_backend}:"
+                                              f"{self.settings.embedding_model}",
+                          retriever=lambda: self.retriever, model_name=self.model_label())
 
     def fill_stance(self, topic: str | None = None, progress: ProgressFn | None = None) -> Progress:
         """Label, once, what the default-topic brief of every speaking actor will read."""

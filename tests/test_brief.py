@@ -50,7 +50,10 @@ def test_second_brief_and_a_restart_call_no_model(parley, seeds_dir, tmp_path):
     assert calls > 0
     assert parley.brief("Russia") == first and len(parley.model.calls) == calls
     again = brief_service(tmp_path / "data", seeds_dir)  # a new process over the same data dir
+    embedded = again.embedder.calls
     assert again.brief("Russia") == first and again.model.calls == []
+    # nothing was embedded (the statement selection is stored too) and no model was built
+    assert again.embedder.calls == embedded and again.stance_cache.chain.model._model is None
 
 
 def test_timeline_is_dated_and_undated_kept_apart_overall_from_dated(parley):

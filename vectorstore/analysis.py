@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from parley.core.errors import StoreError
-from parley.core.schema import ArticleAnalysis, Quote, StatementStance
+from parley.core.schema import ArticleAnalysis, Quote, SourceSpan, StatementStance
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS stance (
     created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS stance_doc ON stance (doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS selection (
+    key TEXT PRIMARY KEY, doc_id TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS selection_doc ON selection (doc_id);
 """
 _LABELLED = TypeAdapter(list[StatementStance])
 
@@ -85,6 +88,7 @@ class AnalysisStore:
             self._db.execute("DELETE FROM quotes WHERE doc_id=?", (a.doc_id,))
             self._db.execute("DELETE FROM stance WHERE doc_id=? AND content_hash<>?",
                              (a.doc_id, a.content_hash))
+            self._db.execute("DELETE FROM selection WHERE doc_id=?", (a.doc_id,))
             self._db.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?)",
                 (a.doc_id, a.content_hash, a.version, a.title, a.outlet,
@@ -98,7 +102,7 @@ class AnalysisStore:
     def delete(self, doc_id: str) -> None:
         """Forget an article and everything cached about it."""
         with self._lock, self._db:
-            for table in ("articles", "mentions", "quotes", "stance"):
+            for table in ("articles", "mentions", "quotes", "stance", "selection"):
                 self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
 
     def get(self, doc_id: str) -> ArticleAnalysis | None:
@@ -170,6 +174,22 @@ class AnalysisStore:
             self._db.execute("INSERT OR IGNORE INTO stance VALUES (?,?,?,?,?,?,?,?,?)",
                              (key, doc_id, content_hash, model, prompt, actor, topic, body,
                               time.time()))
+
+    # --- which statements the stance step reads (embedding time, cached) --------------------
+    def selection(self, key: str) -> tuple[list[SourceSpan], list[float]] | None:
+        """The cached statement selection under `key`: (spans, their relevance to the topic)."""
+        rows = self._run("SELECT body FROM selection WHERE key=?", (key,))
+        if not rows:
+            return None
+        body = json.loads(rows[0][0])
+        return [SourceSpan.model_validate(s) for s in body["spans"]], body["relevance"]
+
+    def put_selection(self, key: str, doc_id: str, spans: Sequence[SourceSpan],
+                      relevance: Sequence[float]) -> None:
+        """Cache a statement selection (dropped with its article's analysis)."""
+        body = json.dumps({"spans": [s.model_dump() for s in spans], "relevance": list(relevance)})
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO selection VALUES (?,?,?)", (key, doc_id, body))
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for `parley analyse` and the page)."""
