@@ -205,13 +205,9 @@ class QAChain(Runnable[Any, Answer]):
             first = [top[int(choice.best) - 1]]
         evidence = pick(ranked, question, passages, embed, self.policy.evidence, first=first)
         base["evidence"] = evidence
-        p_yes = None
         options = [s.cand.text for s in top]  # the same list for all three: one prompt prefix
-        if self.policy.abstain.use_answerability:
-            p_yes = self.chooser.answerable(question, options, config).p(YES)
-            base["answerability"] = round(p_yes, 4)
+        decision = self._answerability(question, options, base, config)
         timings.choose_s = time.perf_counter() - t1
-        decision = check_answerable(p_yes, self.policy.abstain)
         if decision.abstain:
             yield finish(self._abstain(base, decision))
             return
@@ -241,16 +237,23 @@ class QAChain(Runnable[Any, Answer]):
         yield finish(Answer(**base, answer=" ".join(parts), sentences=sentences, citations=evidence,
                             line=line, line_check=why))
 
+    def _answerability(self, question: str, options: list[str], base: dict,
+                       config: RunnableConfig) -> Decision:
+        """The model's calibrated yes/no on whether the options answer (when the policy asks)."""
+        p_yes = None
+        if self.policy.abstain.use_answerability:
+            p_yes = self.chooser.answerable(question, options, config).p(YES)
+            base["answerability"] = round(p_yes, 4)
+        return check_answerable(p_yes, self.policy.abstain)
+
     # --- synthesis mode ---------------------------------------------------------------------
     def _synthesise(self, question: str, passages: list[Passage], options: list[str],
                     embed: EmbedFn | None, base: dict, timings: Timings, finish: Callable,
                     config: RunnableConfig, t0: float) -> Iterator[QAEvent]:
         if self.policy.abstain.use_answerability:
             t1 = time.perf_counter()
-            p_yes = self.chooser.answerable(question, options, config).p(YES)
-            base["answerability"] = round(p_yes, 4)
+            decision = self._answerability(question, options, base, config)
             timings.choose_s = time.perf_counter() - t1
-            decision = check_answerable(p_yes, self.policy.abstain)
             if decision.abstain:
                 yield finish(self._abstain(base, decision))
                 return
