@@ -1,7 +1,9 @@
 """The page's helpers that are not HTML: the service factory, uploads, history, table rows, charts.
 
-Nothing here imports Streamlit, so every piece is testable on its own. Every piece of HTML the
-page shows comes from `parley.render.html`, which escapes article text; nothing here builds markup.
+Nothing here imports Streamlit, so every piece is testable on its own; the Streamlit side is the
+tabs beside this file (chat.py, briefs.py, corpus.py), which app.py lays out. Every piece of HTML
+the page shows comes from `parley.render.html`, which escapes article text; nothing here builds
+markup.
 """
 
 from __future__ import annotations
