@@ -14,8 +14,9 @@ from store_helpers import make_article, para_chunks
 
 from parley.core.schema import Chunk
 from parley.text.words import tokens
-from vectorstore.fts_terms import match_expression
-from vectorstore.ftsindex import WHERE_COLUMNS, FtsIndex
+from vectorstore.fts_query import WHERE_COLUMNS
+from vectorstore.fts_terms import WEIGHT_STEPS, match_expression
+from vectorstore.ftsindex import FtsIndex
 from vectorstore.where import matches_where, where_sql
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,10 +63,15 @@ def test_bm25_is_the_okapi_formula_by_hand(tmp_path):
 
     for weights in ({"beta": 1.0}, {"alpha": 1.0, "beta": 0.5}, {"alpha": 0.25, "delta": 1.0}):
         got = {c.source: s for c, s in idx.search(weights, 10)}
-        want = {k: sum(w * bm25(t, d) for t, w in weights.items()) for k, d in toks.items()}
+        want = {k: sum(_applied(w) * bm25(t, d) for t, w in weights.items()) for k, d in toks.items()}
         assert set(got) == {k for k, v in want.items() if v > 0}
         assert all(got[k] == pytest.approx(want[k], rel=1e-6) for k in got)
-    assert match_expression({"kiev": 0.8})[0].count('"kiev"') == 3  # 0.8 -> three quarters
+    assert match_expression({"kiev": 0.8})[0].count('"kiev"') == round(0.8 * WEIGHT_STEPS)
+
+
+def _applied(w: float) -> float:
+    """The weight bm25() applies: repetitions in steps of 1/WEIGHT_STEPS, at least one."""
+    return max(1, round(w * WEIGHT_STEPS)) / WEIGHT_STEPS
 
 
 def test_variants_find_spellings_but_not_noise(tmp_path):

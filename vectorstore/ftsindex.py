@@ -22,10 +22,10 @@ from typing import Any
 
 from parley.core.errors import StoreError
 from parley.core.schema import Chunk, content_hash
+from vectorstore.fts_query import LexicalHits, chunks_by_id, lexical_hits
 from vectorstore.fts_sync import sync_index
-from vectorstore.fts_terms import QueryTerms, chunk_terms, match_expression, term_shape
-from vectorstore.store import chunk_from_record, chunk_metadata
-from vectorstore.where import where_sql
+from vectorstore.fts_terms import QueryTerms, chunk_terms, term_shape
+from vectorstore.store import chunk_metadata
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,23 +50,10 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO fts (fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text);
 END;
 """
-_COLS = "c.rowid, c.id, c.source, c.cstart, c.cend, c.cindex, c.doc_hash, c.title, c.outlet, c.date, c.text"
-# Chroma metadata keys -> SQL over the chunks table (absent title is stored as '')
-WHERE_COLUMNS = {
-    "source": "c.source", "start": "c.cstart", "end": "c.cend", "index": "c.cindex",
-    "doc_hash": "c.doc_hash", "title": "NULLIF(c.title, '')", "outlet": "c.outlet", "date": "c.date",
-}
 _CACHE_PAGES_KIB = 16_384  # SQLite page cache per connection: bounded, whatever the corpus size
 _SQL_VARS = 500  # ids per IN (...) list
 _indexes: dict[Path, FtsIndex] = {}
 _indexes_lock = threading.Lock()
-
-
-def _chunk(row: Sequence[Any]) -> Chunk:
-    _, cid, source, start, end, index, doc_hash, title, outlet, date, text = row
-    meta = {"source": source, "start": start, "end": end, "index": index, "doc_hash": doc_hash}
-    meta.update({k: v for k, v in (("title", title), ("outlet", outlet), ("date", date)) if v})
-    return chunk_from_record(cid, text, meta)
 
 
 def index_path(settings: Any, where: str) -> Path:
@@ -239,13 +226,7 @@ class FtsIndex:
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Indexed chunks by id (ids not indexed are left out)."""
-        out: dict[str, Chunk] = {}
-        for b in range(0, len(ids), _SQL_VARS):
-            part = list(ids[b : b + _SQL_VARS])
-            marks = ",".join("?" * len(part))
-            for row in self._read(f"SELECT {_COLS} FROM chunks c WHERE c.id IN ({marks})", part):
-                out[row[1]] = _chunk(row)
-        return out
+        return chunks_by_id(self._read, ids)
 
     def query_terms(self) -> QueryTerms:
         """Query expansion over this index's vocabulary (variant lookups cached until a write)."""
@@ -259,37 +240,16 @@ class FtsIndex:
     def search(self, weights: dict[str, float], n: int,
                where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
         """The n best chunks by BM25 for weighted terms (FTS5 bm25(), higher is better)."""
-        expr, scale = match_expression(weights)
-        if not expr or n <= 0:
-            return []
-        cond, params = where_sql(where, WHERE_COLUMNS)
-        filt = f"AND fts.rowid IN (SELECT c.rowid FROM chunks c WHERE {cond})" if cond else ""
-        top = self._read(
-            f"SELECT fts.rowid, -bm25(fts) / {scale} AS s FROM fts WHERE fts MATCH ? {filt}"
-            " ORDER BY s DESC, fts.rowid LIMIT ?", [expr, *params, n])
-        if not top:
-            return []
-        marks = ",".join("?" * len(top))
-        rows = {r[0]: r for r in self._read(
-            f"SELECT {_COLS} FROM chunks c WHERE c.rowid IN ({marks})", [r for r, _ in top])}
-        return [(_chunk(rows[r]), float(s)) for r, s in top if r in rows]
+        return self.hits(weights, n, where).top
 
     def scores(self, weights: dict[str, float], ids: Sequence[str]) -> dict[str, float]:
         """BM25 scores of particular chunks for weighted terms (0.0 where no term occurs)."""
-        expr, scale = match_expression(weights)
-        out = dict.fromkeys(ids, 0.0)
-        if not expr or not ids:
-            return out
-        marks = ",".join("?" * len(ids))
-        rowids = dict(self._read(f"SELECT rowid, id FROM chunks WHERE id IN ({marks})", list(ids)))
-        if rowids:
-            marks = ",".join("?" * len(rowids))
-            for r, s in self._read(
-                f"SELECT rowid, -bm25(fts) / {scale} FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
-                [expr, *rowids],
-            ):
-                out[rowids[r]] = float(s)
-        return out
+        return {**dict.fromkeys(ids, 0.0), **self.hits(weights, 0, None, ids).scores}
+
+    def hits(self, weights: dict[str, float], n: int, where: dict[str, Any] | None = None,
+             also: Sequence[str] = ()) -> LexicalHits:
+        """The n best chunks, and the scores and chunks of `also` (the dense side's), in one scan."""
+        return lexical_hits(self._read, weights, n, where, also)
 
     def close(self) -> None:
         """Close the connection (tests; a process otherwise keeps it open)."""

@@ -26,9 +26,8 @@ from vectorstore.embeddings import make_embedder
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.store import ChunkStore
 
-# The embedding model, Chroma (Rust, or HTTP to a server) and SQLite all release the GIL: the
-# query is embedded and the dense side queried while the lexical side is read, and the vectors
-# of BM25-only hits fetched while their BM25 scores are
+# The embedding model and Chroma (Rust, or HTTP to a server) release the GIL: the query is
+# embedded and the dense side queried on a thread while the query's words are expanded
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
@@ -86,7 +85,7 @@ class HybridRetriever(BaseRetriever):
     refresh_s: float = 1.0  # how often to ask the store whether a writer bypassed the index
     where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
     lexical: Any = None  # the FtsIndex; default: the one beside the store
-    parallel: bool = True  # Chroma calls on a thread while SQLite is read (see _POOL)
+    parallel: bool = True  # embed + dense query on a thread while words are expanded (see _POOL)
 
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _checked: float = PrivateAttr(default=float("-inf"))
@@ -118,28 +117,25 @@ class HybridRetriever(BaseRetriever):
         idx = self.index()
         dense_f = self._submit(self._dense, query, vector, fetch)  # embeds the query if need be
         weights = idx.query_terms().expand(query)
-        lex = idx.search(weights, fetch, where=self.where)
         qvec, dense = dense_f.result()
+        # one FTS5 scan: the BM25 top `fetch`, and the BM25 scores and texts of the dense hits
+        hits = idx.hits(weights, fetch, self.where, also=[cid for cid, _ in dense])
 
-        by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
-        need = [cid for cid, _ in dense if cid not in by_id]
-        by_id.update(idx.chunks(need))
-        unseen = [cid for cid in need if cid not in by_id]  # written but not yet in the index
+        by_id: dict[str, Chunk] = {c.id: c for c, _ in hits.top} | hits.chunks
+        unseen = [cid for cid, _ in dense if cid not in by_id]  # written but not yet in the index
         by_id.update({c.id: c for c in self.store.get_chunks(unseen)})
         dense = [(cid, s) for cid, s in dense if cid in by_id]
         dense_score = dict(dense)
-        bm_score = {c.id: s for c, s in lex}
+        bm_score = {c.id: s for c, s in hits.top} | hits.scores
         fused = rrf(
-            [[cid for cid, _ in dense], [c.id for c, _ in lex]],
+            [[cid for cid, _ in dense], [c.id for c, _ in hits.top]],
             self.rrf_k,
             [self.dense_weight, self.bm25_weight],
         )
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
         # chunks found only by BM25 still get a true cosine, from their stored vectors
-        vecs_f = self._submit(self.store.embeddings_of, [cid for cid in best if cid not in dense_score])
-        bm_score.update(idx.scores(weights, [cid for cid in best if cid not in bm_score]))
-        for cid, vec in vecs_f.result().items():
+        for cid, vec in self.store.embeddings_of([cid for cid in best if cid not in dense_score]).items():
             dense_score[cid] = float(vec @ qvec)
         return [
             Passage(chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),
