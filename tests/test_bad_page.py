@@ -33,7 +33,7 @@ from parley.core.schema import (
 from parley.core.settings import Settings
 from parley.render import html as view
 from parley.service import Parley
-from tests.test_app import hand_brief
+from tests.app_helpers import hand_brief
 from vectorstore.embeddings import FakeEmbeddings
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
