@@ -44,18 +44,20 @@ class AbstainPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # Rule 1. Not measured: carried over from qa.py (one of three topic words found), kept
-    # because `parley eval --fixtures qa --variants qa-evidence` (evals/reports/issue10) shows
-    # no answerable item lost to it.
+    # Rule 1. Not tuned: carried over from qa.py (one of three topic words found). On the 81
+    # fixtures it abstains on no answerable item and on no unanswerable one either (the
+    # "entity rule off" rows of evals/reports/issue10/evidence-sweep.md).
     min_retrieval_support: float = Field(0.34, ge=0.0, le=1.0)
     # Rule 2. Switch and scope ("evidence": the chosen sentences with their neighbours;
-    # "passages": the whole retrieved passages). Set by the offline sweep
-    # `python -m evals.evidence_sweep` (report evals/reports/issue10/evidence-sweep.md).
+    # "passages": the whole retrieved passages). Set by the model-free sweep
+    # `python -m evals.evidence_sweep` (evals/reports/issue10/evidence-sweep.md): "passages"
+    # abstains on 1 of 63 answerable and 6 of 18 unanswerable items; "evidence" on 9 and 11.
     entity_rule: bool = True
     entity_scope: str = Field("passages", pattern="^(evidence|passages)$")
-    # Rule 3. Calibrated P(yes) below this abstains. Set from the fixture run
-    # `parley eval --fixtures qa --variants qa-evidence qa-default qa-synthesis
-    #  --report evals/reports/issue10` (the reliability of P(yes) is in that report).
+    # Rule 3. Calibrated P(yes) below this abstains. Not tuned: 0.5 = "yes" as likely as "no"
+    # once the model's prior is divided out. The eval `parley eval --fixtures qa --variants
+    # qa-evidence ...` (evals/reports/issue10) records P(yes) per item and the abstention a
+    # threshold would give; with the 0.5B model P(yes) barely separates the two kinds.
     use_answerability: bool = True
     min_answerable: float = Field(0.5, ge=0.0, le=1.0)
     # Rule 4 (synthesis). Not measured: carried over from qa.py (half the topic words).

@@ -59,11 +59,14 @@ class EvidencePolicy(BaseModel):
     # lexical share vs embedding cosine. Not tuned: the weight qa.py's sentence focus used;
     # the issue's held-out set found its top-2 sentences hold 0.88 of the facts.
     lexical_weight: float = Field(0.5, ge=0.0, le=1.0)
-    # sentences shown before the model (the held-out measurement above used 2)
+    # sentences shown before the model; the model's pick is added when it is not among them.
+    # Set by `python -m evals.evidence_sweep` (evals/reports/issue10/evidence-sweep.md): 2 keep
+    # 0.86 of the facts (1: 0.71, 3: 0.90) at two-thirds of the reading
     max_evidence: int = Field(2, ge=1, le=3)
-    # sentences the model reranks (numbered options); more = a longer, slower prompt
+    # sentences the model reranks (numbered options); more = a longer, slower prompt. Not
+    # tuned: 6 made the choice prompts ~20% longer on the first smoke run; 5 kept
     rerank_candidates: int = Field(5, ge=2, le=9)
-    # a neighbour is attached only while the pair stays this short (characters)
+    # a neighbour is attached only while the pair stays this short (characters); not tuned
     neighbour_max_chars: int = Field(480, ge=0)
 
 
@@ -144,9 +147,16 @@ def with_neighbour(c: Candidate, cands: Sequence[Candidate], max_chars: int) -> 
     same = sorted((x for x in cands if x.pid == c.pid), key=lambda x: x.start)
     i = next(j for j, x in enumerate(same) if x.start == c.start)
     start, end = c.start, c.end
-    if i + 1 < len(same) and _needs_next(c, same[i + 1]) and same[i + 1].end - start <= max_chars:
+    text, base = c.passage.chunk.text, c.passage.chunk.start
+
+    def same_paragraph(a: int, b: int) -> bool:  # a neighbour never crosses a line break
+        return "\n" not in text[a - base : b - base]
+
+    if (i + 1 < len(same) and _needs_next(c, same[i + 1]) and same[i + 1].end - start <= max_chars
+            and same_paragraph(c.end, same[i + 1].start)):
         end = same[i + 1].end
-    elif i > 0 and _needs_prev(c) and end - same[i - 1].start <= max_chars:
+    elif (i > 0 and _needs_prev(c) and end - same[i - 1].start <= max_chars
+          and same_paragraph(same[i - 1].end, c.start)):
         start = same[i - 1].start
     return start, end
 

@@ -19,6 +19,8 @@ QA_ROWS = [("n", "items"), ("fact_recall", "fact recall"), ("recall_at_k", "retr
            ("missed_abstention_rate", "missed abstention rate"),
            ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
            ("span_validity", "span validity"), ("boilerplate_leakage", "boilerplate leakage"),
+           ("forbidden_rate", "forbidden-claim rate"), ("line_rate", "one-line answer shown"),
+           ("evidence_p50_s", "time to evidence p50 (s)"),
            ("latency_p50_s", "latency p50 (s)"), ("latency_p95_s", "latency p95 (s)"),
            ("prompt_tokens", "prompt tokens (mean)"), ("completion_tokens", "completion tokens (mean)")]
 STANCE_ROWS = [("n", "items"), ("scored", "scored"), ("accuracy", "accuracy"),

@@ -17,6 +17,7 @@ from evals.metrics import (
     citation_precision,
     citation_recall,
     fact_recall,
+    forbidden_present,
     latency_summary,
     mean_defined,
     mrr,
@@ -54,6 +55,10 @@ def score_qa(r: QAResult, run: EvalRun, k: int) -> dict[str, Any]:
         "boilerplate_leakage": boilerplate_leakage(a, kept),
         "citations": [f"[{c.n}] {c.source}:{c.start}-{c.end}" for c in a.citations],
         "latency_s": a.timings.total_s,
+        # evidence-first answers: time to the evidence, the model's answerability, the line
+        "evidence_s": a.timings.evidence_s, "answerability": a.answerability,
+        "line": a.line, "line_check": a.line_check,
+        "forbidden": forbidden_present(a.answer, item.forbidden) if item.forbidden else None,
         "prompt_tokens": a.prompt_tokens, "completion_tokens": a.completion_tokens,
         "cached": r.cached,
     }
@@ -73,6 +78,12 @@ def aggregate_qa(rows: Sequence[dict[str, Any]], results: Sequence[QAResult]) ->
     out.update(abstention_accuracy=ab.accuracy, false_abstention_rate=ab.false_abstention_rate,
                missed_abstention_rate=ab.missed_abstention_rate,
                latency_p50_s=lat.p50, latency_p95_s=lat.p95)
+    ev_times = [row["evidence_s"] for row in rows if row.get("evidence_s") is not None]
+    out["evidence_p50_s"] = latency_summary(ev_times).p50 if ev_times else None
+    out["forbidden_rate"] = mean_defined(row["forbidden"] for row in rows)
+    answered = [row for row in rows if not row["abstained"]]
+    out["line_rate"] = (sum(row["line"] is not None for row in answered) / len(answered)
+                        if answered else None)
     tags: dict[str, dict[str, Any]] = {}
     for tag in sorted({t for row in rows for t in row["tags"]}):
         sub = [row for row in rows if tag in row["tags"]]
