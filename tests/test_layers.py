@@ -1,5 +1,5 @@
 """`make lint` inside the test suite (CI runs only `make test`): the layers contract, no import
-cycles, ruff, and every module importable on its own."""
+cycles, ruff, every module importable on its own, and no module over 300 lines."""
 
 from __future__ import annotations
 
@@ -70,3 +70,12 @@ def test_heavy_libraries_load_only_when_a_command_needs_them(module):
     out = _run(sys.executable, "-c", code)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
+
+
+def test_no_module_over_300_lines():
+    """The house rule: small modules with one job (split a module before it passes 300)."""
+    files = [REPO / "app.py",
+             *(p for d in (*PACKAGES, "tests", "bench") for p in (REPO / d).rglob("*.py"))]
+    long = {str(p.relative_to(REPO)): n for p in files
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
+    assert len(files) > 100 and long == {}
