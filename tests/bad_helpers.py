@@ -8,6 +8,7 @@ hold exactly what they held before (`snapshot`).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ SENTINEL = "sk-SENTINEL-0d6f2b9a41c7e8"
 KEY_VARS = ("PARLEY_OPENAI_API_KEY", "PARLEY_EMBEDDING_API_KEY", "OPENAI_API_KEY",
             "ANTHROPIC_API_KEY", "CHROMA_API_KEY")
 PROGRESS = re.compile(r"^ingest: ")
+
+
+def set_sentinel_keys(monkeypatch) -> None:
+    """The sentinel in every *_API_KEY variable: the usual ones and any already set."""
+    for var in {*KEY_VARS, *(k for k in os.environ if k.endswith("_API_KEY"))}:
+        monkeypatch.setenv(var, SENTINEL)
 
 
 def seed_data(root: Path) -> Path:

@@ -19,7 +19,16 @@ import traceback
 from pathlib import Path
 
 import pytest
-from bad_helpers import KEY_VARS, SEEDS, SENTINEL, copy_data, run_cli, seed_data, snapshot
+from bad_helpers import (
+    KEY_VARS,
+    SEEDS,
+    SENTINEL,
+    copy_data,
+    run_cli,
+    seed_data,
+    set_sentinel_keys,
+    snapshot,
+)
 from proc_helpers import free_port, served
 from store_helpers import generate_corpus
 from stub_servers import stub_endpoint
@@ -42,8 +51,7 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def data(template, monkeypatch, caplog) -> Path:
-    for var in KEY_VARS:
-        monkeypatch.setenv(var, SENTINEL)
+    set_sentinel_keys(monkeypatch)
     monkeypatch.setenv("PARLEY_EMBEDDING_BACKEND", "fake")
     monkeypatch.setenv("PARLEY_LLM_BACKEND", "fake")
     caplog.set_level(logging.DEBUG)
@@ -228,8 +236,7 @@ def test_kill_9_mid_ingest_loses_nothing(data, tmp_path, seed_texts, cli):
 @pytest.mark.parametrize("mode", ["http500_echo", "http401_echo", "malformed_stream"])
 def test_exception_text_and_traceback_hold_no_key(mode, monkeypatch):
     """What a developer sees too: str, repr and the formatted traceback of the error raised."""
-    for var in KEY_VARS:
-        monkeypatch.setenv(var, SENTINEL)
+    set_sentinel_keys(monkeypatch)
     with stub_endpoint(mode) as url:
         calls = [
             lambda: list(make_chat_model(Settings(llm_backend="openai", openai_base_url=url,

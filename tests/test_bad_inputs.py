@@ -12,7 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
-from bad_helpers import KEY_VARS, SEEDS, SENTINEL, copy_data, run_cli, seed_data, snapshot
+from bad_helpers import (
+    SEEDS,
+    SENTINEL,
+    copy_data,
+    run_cli,
+    seed_data,
+    set_sentinel_keys,
+    snapshot,
+)
 
 from parley.core.errors import QuestionError
 from parley.core.settings import Settings
@@ -32,8 +40,7 @@ def template(tmp_path_factory) -> Path:
 @pytest.fixture
 def data(template, tmp_path, monkeypatch, caplog) -> Path:
     """A private seeded data dir (PARLEY_DATA_DIR), fake models, the sentinel in every key."""
-    for var in KEY_VARS:
-        monkeypatch.setenv(var, SENTINEL)
+    set_sentinel_keys(monkeypatch)
     monkeypatch.setenv("PARLEY_EMBEDDING_BACKEND", "fake")
     monkeypatch.setenv("PARLEY_LLM_BACKEND", "fake")
     caplog.set_level(logging.DEBUG)
@@ -215,3 +222,14 @@ def test_service_refuses_empty_questions_too(data):
         svc.ask(" ")
     with pytest.raises(QuestionError, match="limit is 2,000"):
         list(svc.stream("z" * 5000))
+
+
+def test_unwritable_article_store_is_one_line(data, cli, tmp_path):
+    (tmp_path / "new.txt").write_text(ARTICLE)
+    arts = data / "articles"
+    arts.rename(tmp_path / "articles-aside")
+    arts.write_text("not a folder")  # root ignores permissions: a file where the folder goes
+    before = snapshot(data)
+    cli("ingest", str(tmp_path / "new.txt")).one_line(
+        r"^parley: error: cannot write article records in .*articles .*PARLEY_DATA_DIR is a writable folder")
+    assert snapshot(data) == before

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from bad_helpers import KEY_VARS, SENTINEL, snapshot
+from bad_helpers import SENTINEL, set_sentinel_keys, snapshot
 from streamlit.testing.v1 import AppTest
 from stub_servers import stub_endpoint
 
@@ -71,8 +71,7 @@ def only_our_tags(markup: str) -> None:
 @pytest.fixture
 def hostile(tmp_path, monkeypatch) -> Parley:
     """A service over one hostile article (file name, title, outlet, text); sentinel keys set."""
-    for var in KEY_VARS:
-        monkeypatch.setenv(var, SENTINEL)
+    set_sentinel_keys(monkeypatch)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / HOSTILE_NAME).write_text(ARTICLE)

@@ -41,6 +41,17 @@ class DocStore:
         name = doc_id if _SAFE.match(doc_id) else f"doc-{content_hash(doc_id)}"
         return self.root / f"{name}.json"
 
+    def ensure_writable(self) -> None:
+        """Make the directory and prove a record can be written there, or StoreError saying why."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-probe-")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as e:
+            raise StoreError(f"cannot write article records in {self.root} ({e.strerror or e}); "
+                             "check that PARLEY_DATA_DIR is a writable folder") from None
+
     def put(self, article: Article, *, chunks: int, embedding_model: str = "") -> None:
         """Write (or replace) an article's record atomically."""
         self.root.mkdir(parents=True, exist_ok=True)

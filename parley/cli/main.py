@@ -16,6 +16,7 @@ from typing import Any
 
 from parley.core.errors import IngestError, ParleyError
 from parley.core.limits import check_question
+from parley.core.secrets import mask_secrets
 from parley.core.settings import Settings, get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import make_embedder
@@ -47,10 +48,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise IngestError(f"no such file or directory: {', '.join(missing)}")
+    docstore = DocStore(settings.articles_dir)
+    docstore.ensure_writable()  # before anything is embedded or stored
     embedder = make_embedder(settings)
     store = ChunkStore.open(settings, embedder)
     report = ingest_paths(
-        args.paths, settings, embedder, store, DocStore(settings.articles_dir),
+        args.paths, settings, embedder, store, docstore,
         progress=not args.json,  # a bar on a terminal, else a line every few seconds
     )
     # searchable now; the ledger (rules, no model) is stored per article right after
@@ -144,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, settings) or 0)
     except ParleyError as e:
         print(f"parley: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the file system refused (disk full, read-only, permissions): one line
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"parley: error: {mask_secrets(where + (e.strerror or str(e)))}; check the path and "
+              "that PARLEY_DATA_DIR is writable", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("parley: interrupted", file=sys.stderr)
