@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import httpx
 
 from bench.fill import SentencePool, fill
 from bench.report import QUERIES, corpus_queries, du_mb, machine, rss_mb, save_section
@@ -31,8 +34,6 @@ CHROMA = Path(sys.executable).parent / "chroma"
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -40,8 +41,6 @@ def _free_port() -> int:
 
 def start_server(root: Path) -> tuple[subprocess.Popen, str]:
     """`chroma run` on a free port, log to a file; returns once its heartbeat answers."""
-    import httpx
-
     port = _free_port()
     log = (root / "server.log").open("wb")
     proc = subprocess.Popen([str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1",

@@ -13,7 +13,8 @@ from parley.core.errors import StoreError
 from parley.core.settings import get_settings
 from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
-from vectorstore.ingest import ingest_paths
+from vectorstore.ftsindex import FtsIndex
+from vectorstore.ingest import ingest_paths, remove_source
 from vectorstore.retrieval import HybridRetriever
 from vectorstore.store import ChunkStore
 
@@ -63,9 +64,6 @@ def test_other_embedder_refused_through_server(chroma_url):
 
 def test_each_app_host_keeps_its_lexical_index_in_step(chroma_url, seeds_dir, tmp_path):
     """Host A ingests and removes through the server; host B's own index follows per source."""
-    from vectorstore.ftsindex import FtsIndex
-    from vectorstore.ingest import remove_source
-
     e = FakeEmbeddings()
     a = get_settings(chroma_url=chroma_url, collection="server-hosts", data_dir=tmp_path / "host-a")
     b = get_settings(chroma_url=chroma_url, collection="server-hosts", data_dir=tmp_path / "host-b")

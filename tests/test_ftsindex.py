@@ -13,9 +13,9 @@ import pytest
 from store_helpers import make_article, para_chunks
 
 from parley.core.schema import Chunk
-from parley.text.words import tokens
+from parley.text.words import stem, token_set, tokens
 from vectorstore.fts_query import WHERE_COLUMNS
-from vectorstore.fts_terms import WEIGHT_STEPS, match_expression
+from vectorstore.fts_terms import WEIGHT_STEPS, chunk_terms, match_expression, matchable
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.where import matches_where, where_sql
 
@@ -195,9 +195,6 @@ def test_scores_of_particular_chunks(tmp_path):
 
 
 def test_vocabulary_terms_are_the_tokens_that_can_have_variants(seed_texts):
-    from parley.text.words import stem, token_set
-    from vectorstore.fts_terms import chunk_terms, matchable
-
     for text in seed_texts.values():
         assert token_set(text) == set(tokens(text))
         assert chunk_terms("", text) == {t for t in tokens(text) if matchable(stem(t))}
