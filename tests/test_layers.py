@@ -1,8 +1,10 @@
 """`make lint` inside the test suite (CI runs only `make test`): the layers contract, no import
-cycles, ruff, every module importable on its own, and no module over 300 lines."""
+cycles, ruff, every module importable on its own, imports inside functions only with a reason,
+and no module over 300 lines."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -74,8 +76,33 @@ def test_heavy_libraries_load_only_when_a_command_needs_them(module):
 
 def test_no_module_over_300_lines():
     """The house rule: small modules with one job (split a module before it passes 300)."""
-    files = [REPO / "app.py",
-             *(p for d in (*PACKAGES, "tests", "bench") for p in (REPO / d).rglob("*.py"))]
+    files = _python_files()
     long = {str(p.relative_to(REPO)): n for p in files
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
     assert len(files) > 100 and long == {}
+
+
+def _python_files() -> list[Path]:
+    return [REPO / "app.py",
+            *(p for d in (*PACKAGES, "tests", "bench") for p in (REPO / d).rglob("*.py"))]
+
+
+def test_imports_inside_functions_say_why():
+    """An import inside a function must save real start-up time and say so in a comment (on its
+    line or just above); otherwise it belongs at the top of the module."""
+    silent = []
+    for path in _python_files():
+        src = path.read_text(encoding="utf-8")
+        lines = src.splitlines()
+        for fn in ast.walk(ast.parse(src)):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    here, i = lines[node.lineno - 1], node.lineno - 2
+                    while lines[i].strip().startswith(("import ", "from ")):  # a block of them
+                        i -= 1
+                    if "#" not in here and not lines[i].strip().startswith("#"):
+                        silent.append(f"{path.relative_to(REPO)}:{node.lineno}: {here.strip()}")
+    assert silent == [], "move these to the top, or say in a comment why they are lazy:\n" + \
+        "\n".join(sorted(set(silent)))
