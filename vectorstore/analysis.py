@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from parley.core.errors import StoreError
 from parley.core.schema import ArticleAnalysis, Quote, SourceSpan, StatementStance
+from vectorstore.sqlite_read import fetch_all
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -69,11 +70,7 @@ class AnalysisStore:
             self._db.close()
 
     def _run(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.Error as e:
-                raise StoreError(f"analysis store {self.path}: {e}") from e
+        return fetch_all(self._db, self._lock, sql, args, f"analysis store {self.path}")
 
     # --- per article ------------------------------------------------------------------------
     def versions(self) -> dict[str, tuple[str, str]]:

@@ -25,6 +25,7 @@ from parley.core.schema import Chunk, content_hash
 from vectorstore.fts_query import LexicalHits, chunks_by_id, lexical_hits
 from vectorstore.fts_sync import sync_index
 from vectorstore.fts_terms import QueryTerms, chunk_terms, term_shape
+from vectorstore.sqlite_read import fetch_all
 from vectorstore.store import chunk_metadata
 
 _SCHEMA = """
@@ -109,11 +110,7 @@ class FtsIndex:
             self.local_writes += 1
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as e:
-                raise StoreError(f"lexical index {self.path}: {e}") from e
+        return fetch_all(self._db, self._lock, sql, params, f"lexical index {self.path}")
 
     def synced_generation(self) -> int | None:
         """The store generation this index is known to match (None: never synced)."""
