@@ -34,10 +34,11 @@ from store_helpers import generate_corpus
 from stub_servers import stub_endpoint
 
 from chains.models import make_chat_model
-from parley.core.errors import ParleyError
+from parley.core.errors import ParleyError, StoreError
 from parley.core.settings import Settings
 from vectorstore.docstore import DocStore
-from vectorstore.embeddings import OpenAICompatEmbeddings
+from vectorstore.embeddings import FakeEmbeddings, OpenAICompatEmbeddings
+from vectorstore.store import ChunkStore
 
 pytestmark = pytest.mark.integration
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -248,3 +249,23 @@ def test_exception_text_and_traceback_hold_no_key(mode, monkeypatch):
                 call()
             shown = "".join(traceback.format_exception(err.value)) + repr(err.value)
             assert SENTINEL not in shown and "\n" not in str(err.value)
+
+
+def test_frozen_chroma_server_times_out_with_one_line(data, cli, monkeypatch, tmp_path):
+    """A server that stops answering mid-session (SIGSTOP): chromadb alone would wait forever."""
+    url, server = _chroma(tmp_path / "frozen")
+    monkeypatch.setenv("PARLEY_CHROMA_URL", url)
+    monkeypatch.setenv("PARLEY_CHROMA_TIMEOUT_S", "3")
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "server-data"))
+    with server as proc:
+        assert cli("ingest", str(SEEDS)).rc == 0
+        store = ChunkStore.open(Settings(), FakeEmbeddings())
+        proc.send_signal(signal.SIGSTOP)
+        try:
+            with pytest.raises(StoreError) as err:
+                store.count()
+            error_line(cli("search", "Peskov"), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
+        finally:
+            proc.send_signal(signal.SIGCONT)
+    assert re.fullmatch(r"Chroma server at http://127\.0\.0\.1:\d+ did not answer the count within 3s: "
+                        r"is it overloaded\? raise PARLEY_CHROMA_TIMEOUT_S", str(err.value))

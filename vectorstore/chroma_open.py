@@ -8,6 +8,7 @@ treated as a new, empty store.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,8 +34,12 @@ def parse_url(url: str) -> tuple[str, int, bool]:
     return u.hostname, u.port or (443 if ssl else 8000), ssl
 
 
-def http_client(url: str) -> Any:
-    """Connect to a Chroma server, failing fast with one line when it is not answering."""
+def http_client(url: str, timeout_s: float = 30.0) -> Any:
+    """Connect to a Chroma server, failing fast with one line when it is not answering.
+
+    chromadb's HTTP client waits forever (httpx timeout=None): connecting is bounded here by
+    `timeout_s` (PARLEY_CHROMA_TIMEOUT_S), and every later request by the same timeout.
+    """
     import chromadb  # ~1 s to import: paid only when a store is opened
     import httpx  # ~0.1 s more, and only a server store needs it
 
@@ -47,10 +52,28 @@ def http_client(url: str) -> Any:
             f"Chroma server at PARLEY_CHROMA_URL={url} is not answering ({type(e).__name__}); "
             "start it with `chroma run --path DIR --port PORT` or unset PARLEY_CHROMA_URL"
         ) from e
-    try:
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=client_settings())
-    except Exception as e:
-        raise StoreError(f"cannot use Chroma server at PARLEY_CHROMA_URL={url}: {e}") from e
+    made: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = chromadb.HttpClient(host=host, port=port, ssl=ssl,
+                                                 settings=client_settings())
+        except Exception as e:  # noqa: BLE001 - reported below, as one line
+            made["error"] = e
+
+    worker = threading.Thread(target=connect, daemon=True)  # a hung server cannot hold us
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise StoreError(f"Chroma server at PARLEY_CHROMA_URL={url} did not answer within "
+                         f"{timeout_s:g}s: is it overloaded? raise PARLEY_CHROMA_TIMEOUT_S")
+    if "error" in made:
+        raise StoreError(f"cannot use Chroma server at PARLEY_CHROMA_URL={url}: {made['error']}")
+    client = made["client"]
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:  # every request from now on is bounded too
+        session.timeout = httpx.Timeout(timeout_s)
+    return client
 
 
 def persistent_client(settings: Settings) -> Any:

@@ -81,7 +81,8 @@ class ChunkStore:
         if client is None and check and not settings.chroma_url:
             refuse_blank_file(settings)  # before Chroma turns a 0-byte file into a new, empty store
         if client is None:
-            client = http_client(settings.chroma_url) if settings.chroma_url else persistent_client(settings)
+            client = (http_client(settings.chroma_url, settings.chroma_timeout_s) if settings.chroma_url
+                      else persistent_client(settings))
         self._client = client
         self.local_writes = 0  # writes through this object: readers notice them without a round-trip
         name = settings.collection
@@ -135,6 +136,10 @@ class ChunkStore:
         try:
             return fn(*args, **kwargs)
         except Exception as e:
+            if "Timeout" in type(e).__name__:  # httpx's, from a server that stopped answering
+                raise StoreError(f"Chroma server at {self.where} did not answer the {what} within "
+                                 f"{self.settings.chroma_timeout_s:g}s: is it overloaded? raise "
+                                 "PARLEY_CHROMA_TIMEOUT_S") from e
             msg = str(e).split("\n")[0]
             raise StoreError(f"Chroma {what} failed at {self.where}: {type(e).__name__}: {msg}") from e
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # vector store: embedded on-disk Chroma by default; a URL switches to a `chroma run` server
     chroma_url: str | None = None
     collection: str = "parley"
+    # seconds one request to a Chroma server may take (chromadb's own client would wait forever)
+    chroma_timeout_s: float = Field(30.0, gt=0, le=3600)
 
     # embeddings
     embedding_backend: Literal["onnx", "openai", "fake"] = "onnx"
