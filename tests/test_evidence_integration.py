@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import SEEDS
 from langchain_core.callbacks import BaseCallbackHandler
 from llm_helpers import local_settings, require_llama_cpp
 
@@ -35,8 +36,6 @@ class _Order(BaseCallbackHandler):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Settings:
-    from conftest import SEEDS
-
     settings = Settings(data_dir=tmp_path_factory.mktemp("evidence_int") / "data")
     assert Parley(settings).ingest([SEEDS]).added == 5
     return settings
