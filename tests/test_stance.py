@@ -45,6 +45,7 @@ def biased(prompt: str) -> dict[str, float]:
 
 
 def _chain(scorer=biased, **policy) -> tuple[StanceChain, object]:
+    """The chain under the shipped policy (cues mixed in at 0.25) with these overrides."""
     model = logprob_model(scorer)
     return StanceChain(model, policy=StancePolicy(**policy)), model
 
@@ -134,7 +135,7 @@ def test_cue_weight_mixes_in_the_lexical_cue():
     def neutral(prompt: str) -> dict[str, float]:
         return {k: 0.2 for k in "ABCDE"} if _statement(prompt) != "N/A" else {k: 0.2 for k in "ABCDE"}
 
-    plain = _chain(neutral)[0].label_statements("Russia", "talks", [_span(SENTS[0])])[0]
+    plain = _chain(neutral, cue_weight=0.0)[0].label_statements("Russia", "talks", [_span(SENTS[0])])[0]
     cued = _chain(neutral, cue_weight=0.5)[0].label_statements("Russia", "talks", [_span(SENTS[0])])[0]
     assert cued.probabilities["opposed"] == pytest.approx(0.5 * plain.probabilities["opposed"] + 0.5)
     assert cued.label == "opposed"
