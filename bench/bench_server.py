@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -101,6 +102,8 @@ def main() -> None:
                     help="keep the server's data here (a second run with the same root only tops up)")
     a = ap.parse_args()
     cmd = f"python -m bench.bench_server --sizes {a.sizes} --reps {a.reps}"
+    # 4,000-chunk writes into a growing HNSW index on a loaded machine outlast the 30 s default
+    os.environ.setdefault("PARLEY_CHROMA_TIMEOUT_S", "600")
     with tempfile.TemporaryDirectory() as tmp:
         root = a.root or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
@@ -115,7 +118,7 @@ def main() -> None:
             print(f"sentence pool: {time.perf_counter() - t:.0f} s", flush=True)
             queries = QUERIES + corpus_queries(pool.sentences, 12)
             vectors = emb.embed_array(queries).tolist()
-            env = {**__import__("os").environ, "PARLEY_DATA_DIR": str(s.data_dir),
+            env = {**os.environ, "PARLEY_DATA_DIR": str(s.data_dir),
                    "PARLEY_CHROMA_URL": url, "PARLEY_COLLECTION": "bench"}
             rows, fill_s = [], 0.0
             for n in [int(x) for x in a.sizes.split(",") if x]:
