@@ -1,9 +1,10 @@
 """Score the stance step on any labelled CSV (SemEval-style: text, target, FAVOR/AGAINST/NONE).
 
 Each row becomes one statement by "the author" about the row's target; the stance chain labels
-it. Outside data has no `conditional` / `noncommittal`: predictions can be mapped onto its labels
-(`pred_map`, default noncommittal → none, "takes no position"); unmapped predictions stay as
-they are and count as errors in the confusion matrix.
+it. Outside data has no `conditional` / `noncommittal`: our outcome probabilities are mapped onto
+its labels (`pred_map`, default noncommittal → none, "takes no position") and summed, and the
+prediction is the most probable label on that scale; unmapped outcomes stay as they are and
+count as errors in the confusion matrix.
 """
 
 from __future__ import annotations
@@ -58,11 +59,13 @@ def predict(examples: list[StanceExample], model: BaseChatModel, *,
 def score(rows: list[dict[str, Any]], pred_map: Mapping[str, str]) -> StanceReport:
     """Accuracy, macro-F1 and per-class scores after mapping predictions with pred_map."""
     for r in rows:
-        r["pred"] = pred_map.get(r["raw"], r["raw"])
-        mapped: dict[str, float] = {}  # the distribution on the CSV's scale, for calibration
+        mapped: dict[str, float] = {}  # the distribution on the CSV's scale
         for k, v in r.get("probabilities", {}).items():
             mapped[pred_map.get(k, k)] = mapped.get(pred_map.get(k, k), 0.0) + v
         r["mapped_probabilities"] = mapped
+        # the most probable outcome on the CSV's scale (two of ours may merge into one of its)
+        r["pred"] = (max(mapped, key=lambda k: mapped[k]) if mapped
+                     else pred_map.get(r["raw"], r["raw"]))
     return stance_report([r["gold"] for r in rows], [r["pred"] for r in rows])
 
 
