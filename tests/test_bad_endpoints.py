@@ -29,6 +29,7 @@ from bad_helpers import (
     set_sentinel_keys,
     snapshot,
 )
+from chromadb.api.shared_system_client import SharedSystemClient
 from proc_helpers import free_port, served
 from store_helpers import generate_corpus
 from stub_servers import stub_endpoint
@@ -145,11 +146,11 @@ def test_embedding_endpoint_misbehaving_is_one_line(mode, data, cli, monkeypatch
 
 
 # --- a real Chroma server ---------------------------------------------------------------------
-def _chroma(root: Path):
+def _chroma(root: Path, port: int | None = None):
     if not CHROMA.exists():
         pytest.skip(f"{CHROMA} not installed")
     root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1", "--port", str(port)]
     return url, served(cmd, f"{url}/api/v2/heartbeat", root / "server.log", name="chroma server")
@@ -181,6 +182,39 @@ def test_chroma_server_killed_is_one_line(data, cli, monkeypatch, tmp_path):
         error_line(cli("search", "Peskov"), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
         error_line(cli("ingest", str(SEEDS)), r"Chroma server at PARLEY_CHROMA_URL=.* is not answering")
     assert snapshot(tmp_path / "server-data")["records"] == records
+
+
+def test_chroma_server_killed_mid_ingest(cli, monkeypatch, tmp_path, seed_texts):
+    """The server dies while `parley ingest` runs: one line; once it is back, every record written
+    has its chunks."""
+    corpus = tmp_path / "corpus"
+    generate_corpus(corpus, seed_texts, n_files=40)
+    url, server = _chroma(tmp_path / "dies")
+    monkeypatch.setenv("PARLEY_CHROMA_URL", url)
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "server-data"))
+    records = tmp_path / "server-data" / "articles"
+    with server as proc:
+        ingest = subprocess.Popen([sys.executable, "-m", "parley.cli.main", "ingest", str(corpus)],
+                                  env={**os.environ}, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not any(records.glob("*.json")) and ingest.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        _, err = ingest.communicate(timeout=120)
+    lines = [x for x in err.splitlines() if x.strip() and not x.startswith(("ingest:", "<frozen"))
+             and "RuntimeWarning" not in x]
+    assert ingest.returncode == 1 and len(lines) == 1, lines
+    assert re.match(r"parley: error: (Chroma server at PARLEY_CHROMA_URL=|Chroma \w+ failed at )", lines[0])
+    kept = len(list(records.glob("*.json")))
+    assert 0 < kept < 40
+    _, again = _chroma(tmp_path / "dies", port=int(url.rsplit(":", 1)[1]))  # back on its data
+    SharedSystemClient.clear_system_cache()  # this process's clients still point at the dead one
+    with again:
+        r = cli("doctor")  # every record written has its chunks; at most leftovers remain
+        assert all(x.startswith("orphan-chunks") or "article records" in x for x in r.out.splitlines())
+        assert f"{kept} article records" in r.out  # (re-ingesting the rest: the kill -9 case)
 
 
 def test_emptied_server_collection_disagrees_with_the_article_store(chroma_url, cli, monkeypatch, tmp_path):
