@@ -41,7 +41,7 @@ def test_confidences_are_the_stance_steps_probabilities(parley):
     brief = parley.brief("Russia")
     for st in brief.per_article:
         assert st.confidence == pytest.approx(st.probabilities[st.label], abs=1e-4)
-    assert {e.stance.label for e in brief.timeline} == {"conditional", "open"}  # not a flat line
+    assert len({e.stance.label for e in brief.timeline}) >= 2  # the articles differ: not a flat line
 
 
 def test_second_brief_and_a_restart_call_no_model(parley, seeds_dir, tmp_path):
