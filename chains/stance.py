@@ -51,8 +51,8 @@ class StancePolicy(BaseModel):
     # longer statements are cut at a word boundary: keeps a prompt under ~200 tokens (not measured)
     statement_chars: int = Field(420, ge=40)
     # how off-topic statements are dropped: the model's option E, an embedding threshold, both, none.
-    # stance-67: with the 0.5B, option E never won (stance-nofilter labels every item the same);
-    # a MiniLM cosine under 0.3 (stance-embedding) fixed 3 items and broke 2, and hurt with cues
+    # stance-67: with the 0.5B, option E never decided a label (stance-nofilter: same labels) but
+    # lowers ECE (0.022 vs 0.061); a MiniLM cosine under 0.3 (stance-embedding) fixed 4, broke 7
     topic_filter: Literal["model", "embedding", "both", "off"] = "model"
     # cosine (MiniLM) under which a statement is not about the topic, for topic_filter embedding/both
     min_relevance: float = Field(0.0, ge=-1.0, le=1.0)
