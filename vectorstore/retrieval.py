@@ -27,8 +27,12 @@ from vectorstore.ftsindex import FtsIndex
 from vectorstore.store import ChunkStore
 
 # The embedding model and Chroma (Rust, or HTTP to a server) release the GIL: the query is
-# embedded and the dense side queried on a thread while the query's words are expanded
+# embedded and the dense side queried on a thread while the lexical side is read, and the
+# vectors of the top lexical hits fetched on another
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
+# BM25 scores are reported for chunks among the LEXICAL_SCORED x fetch_k best lexical matches (the
+# same scan); a dense-only hit below them gets bm25_score None, without a second scan
+LEXICAL_SCORED = 5
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
 
@@ -85,7 +89,7 @@ class HybridRetriever(BaseRetriever):
     refresh_s: float = 1.0  # how often to ask the store whether a writer bypassed the index
     where: dict[str, Any] | None = None  # Chroma `where` filter, applied to both sides
     lexical: Any = None  # the FtsIndex; default: the one beside the store
-    parallel: bool = True  # embed + dense query on a thread while words are expanded (see _POOL)
+    parallel: bool = True  # Chroma calls on threads while the lexical side is read (see _POOL)
 
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _checked: float = PrivateAttr(default=float("-inf"))
@@ -117,26 +121,33 @@ class HybridRetriever(BaseRetriever):
         idx = self.index()
         dense_f = self._submit(self._dense, query, vector, fetch)  # embeds the query if need be
         weights = idx.query_terms().expand(query)
+        lex = idx.search(weights, LEXICAL_SCORED * fetch, where=self.where)  # one FTS5 scan
+        # the vectors of the likely BM25-only winners come while the dense side answers
+        vecs_f = self._submit(self.store.embeddings_of, [c.id for c, _ in lex[:k]])
         qvec, dense = dense_f.result()
-        # one FTS5 scan: the BM25 top `fetch`, and the BM25 scores and texts of the dense hits
-        hits = idx.hits(weights, fetch, self.where, also=[cid for cid, _ in dense])
 
-        by_id: dict[str, Chunk] = {c.id: c for c, _ in hits.top} | hits.chunks
-        unseen = [cid for cid, _ in dense if cid not in by_id]  # written but not yet in the index
+        by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
+        need = [cid for cid, _ in dense if cid not in by_id]
+        by_id.update(idx.chunks(need))
+        unseen = [cid for cid in need if cid not in by_id]  # written but not yet in the index
         by_id.update({c.id: c for c in self.store.get_chunks(unseen)})
         dense = [(cid, s) for cid, s in dense if cid in by_id]
         dense_score = dict(dense)
-        bm_score = {c.id: s for c, s in hits.top} | hits.scores
+        bm_score = {c.id: s for c, s in lex}
         fused = rrf(
-            [[cid for cid, _ in dense], [c.id for c, _ in hits.top]],
+            [[cid for cid, _ in dense], [c.id for c, _ in lex[:fetch]]],
             self.rrf_k,
             [self.dense_weight, self.bm25_weight],
         )
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
         # chunks found only by BM25 still get a true cosine, from their stored vectors
-        for cid, vec in self.store.embeddings_of([cid for cid in best if cid not in dense_score]).items():
-            dense_score[cid] = float(vec @ qvec)
+        vecs = vecs_f.result()
+        late = [cid for cid in best if cid not in dense_score and cid not in vecs]
+        vecs.update(self.store.embeddings_of(late))
+        for cid in best:
+            if cid not in dense_score and cid in vecs:
+                dense_score[cid] = float(vecs[cid] @ qvec)
         return [
             Passage(chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),
                     bm25_score=bm_score.get(cid))
