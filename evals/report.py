@@ -225,8 +225,12 @@ def _stance_items(summary: dict[str, Any]) -> str:
                 continue
             ok = "fixed" if x["correct"] else ("broke" if x["correct"] is False else "")
             ev = "<br>".join(f"“{escape(e[:160])}”" for e in x["evidence"][:2])
-            cells.append(f"<td class='{ok}'><b>{escape(fmt(x['pred']))}</b> "
-                         f"<span class='muted'>{escape(x['rationale'] or '')}</span><br>{ev}</td>")
+            # each statement's own reading: label (none: off the topic) and its probability
+            per = "<br>".join(f"{escape(fmt(s['label'] or 'none'))} {fmt(s['confidence'])}: "
+                              f"{escape(s['text'][:90])}" for s in x.get("statement_labels", []))
+            cells.append(f"<td class='{ok}'><b>{escape(fmt(x['pred']))}</b> {fmt(x['confidence'])} "
+                         f"<span class='muted'>{escape(x['rationale'] or '')}</span><br>{ev}"
+                         f"<div class='muted'>{per}</div></td>")
         tags = "".join(f"<span class='tag'>{escape(t)}</span>" for t in r["tags"])
         rows.append(f"<tr><td><b>{escape(r['item'])}</b> {tags}<br>{escape(r['actor'])} on "
                     f"{escape(r['topic'])}<br>gold <b>{escape(r['gold'])}</b>, "
