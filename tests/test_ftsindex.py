@@ -198,3 +198,15 @@ def test_vocabulary_terms_are_the_tokens_that_can_have_variants(seed_texts):
     for text in seed_texts.values():
         assert token_set(text) == set(tokens(text))
         assert chunk_terms("", text) == {t for t in tokens(text) if matchable(stem(t))}
+
+
+def test_common_words_are_left_out_past_the_postings_budget(tmp_path):
+    from vectorstore.fts_query import prune
+
+    docs = {f"{i}.txt": f"common words in report {i}." + (" Blorptastic envoy." if i < 2 else "")
+            for i in range(30)}
+    idx = _index(tmp_path / "x.sqlite3", docs)
+    w = {"common": 1.0, "blorptastic": 1.0, "envoy": 0.5}
+    assert prune(idx._read, w) == w  # a small corpus: nothing left out
+    assert prune(idx._read, w, budget=10) == {"blorptastic": 1.0, "envoy": 0.5}  # rarest first
+    assert prune(idx._read, w, budget=0) == {"blorptastic": 1.0}  # at least one term

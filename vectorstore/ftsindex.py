@@ -78,6 +78,7 @@ class FtsIndex:
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit
             db.execute(f"PRAGMA cache_size=-{_CACHE_PAGES_KIB}")
             db.executescript(_SCHEMA)  # IF NOT EXISTS throughout: safe when processes race
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'row')")
             if label:
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('store', ?)", (label,))
         except sqlite3.Error as e:
