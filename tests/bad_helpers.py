@@ -105,3 +105,14 @@ def run_cli(argv: list[str], capsys, caplog) -> Run:
         rc = int(e.code or 0)
     out, err = capsys.readouterr()
     return Run(rc, out, err, caplog.text)
+
+
+def error_line(r: Run, pattern: str) -> str:
+    """The run failed with exactly one `parley: error:` line matching pattern (a draft may precede)."""
+    errors = [x for x in r.lines if x.startswith("parley: error:")]
+    assert r.rc == 1 and len(errors) == 1, (r.rc, r.lines)
+    assert all(x.startswith(("parley: error:", "draft:")) for x in r.lines), r.lines
+    assert "Traceback" not in r.err + r.out
+    r.no_secret()
+    assert re.search(pattern, errors[0]), errors[0]
+    return errors[0]
