@@ -64,6 +64,8 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
          log: Callable[[str], None] = print) -> dict[str, float]:
     """Add sources until the store holds `upto` chunks; seconds spent in Chroma and in the index."""
     have = store.count()
+    # the index may take the store's generation at the end only if it matched it at the start
+    in_step = lexical.synced_generation() == store.generation() or (have == 0 and lexical.count() == 0)
     nrng = np.random.default_rng([seed, have])
     spent = {"chroma_s": 0.0, "lexical_s": 0.0, "texts_s": 0.0, "chunks": 0}
     per_write = WRITE_CHUNKS // CHUNKS_PER_SOURCE
@@ -90,7 +92,8 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
         if time.monotonic() - t_log > 30:
             t_log = time.monotonic()
             log(f"  fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
-    lexical.set_generation(store.generation())
+    if in_step:
+        lexical.set_generation(store.generation())
     return spent
 
 
