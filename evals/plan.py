@@ -29,7 +29,7 @@ DEFAULT_VARIANTS = ("qa-evidence", "qa-default")
 # settings a variant may change: they shape the model's output, not the shared corpus
 VARIANT_SETTINGS = frozenset(
     {"llm_backend", "local_model", "local_model_path", "openai_model", "openai_base_url",
-     "max_tokens", "temperature", "n_ctx", "answer_mode"}
+     "max_tokens", "temperature", "n_ctx", "answer_mode", "answer_line"}
 )
 
 

@@ -208,6 +208,8 @@ def _settings_key(run: EvalRun, v: Variant, vs: Settings, step: str) -> dict[str
                    chunks=f"{vs.chunk_size}/{vs.chunk_overlap}", mode=vs.answer_mode,
                    policy=v.qa_policy().model_dump(),
                    choices={s: run.prompts[v.name][s].digest for s in QA_CHOICE_STEPS})
+        if vs.answer_mode == "evidence" and not vs.answer_line:  # (cells with a line keep their keys)
+            out["line"] = False
     return out
 
 
@@ -228,7 +230,8 @@ def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parl
                                          answerable=run.prompts[v.name]["qa_answerable"])
     # wired as Parley.qa_chain does, but with the frozen templates and the variant's policy
     chain = QAChain(parley.model, parley.retriever, mode=vs.answer_mode,
-                    prompt=run.prompts[v.name]["qa"], line_prompt=run.prompts[v.name]["qa_line"],
+                    prompt=run.prompts[v.name]["qa"],
+                    line_prompt=run.prompts[v.name]["qa_line"] if vs.answer_line else None,
                     chooser=parley.chooser, policy=v.qa_policy(),
                     embed=parley.embedder.embed_documents, resolve_text=parley.article_text,
                     k=v.k, model_name=parley.model_label())

@@ -142,6 +142,7 @@ class Parley:
             self.retriever,
             mode=mode or self.settings.answer_mode,  # type: ignore[arg-type]
             prompt=str(prompt),
+            line_prompt="qa_line" if self.settings.answer_line else None,
             chooser=self.chooser,
             embed=self.embedder.embed_documents,
             resolve_text=self.article_text,

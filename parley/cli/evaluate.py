@@ -28,7 +28,7 @@ from parley.core.settings import Settings
 def _add_eval(sub: Any) -> None:
     p = sub.add_parser("eval", help="run prompt variants over the eval fixtures and compare them")
     p.add_argument("--variants", nargs="+", metavar="V",
-                   help="variant names in evals/variants/ or YAML files (default: qa-default qa-terse)")
+                   help="variant names in evals/variants/ or YAML files (default: qa-evidence qa-default)")
     p.add_argument("--fixtures", choices=["qa", "stance", "all"], default="all")
     p.add_argument("--suite", help="a named item subset from evals/baseline/suites.yaml (e.g. ci)")
     p.add_argument("--items", nargs="+", metavar="ID", help="only these item ids")

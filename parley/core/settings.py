@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # Q&A answers: "evidence" = the articles' own sentences chosen by the model, plus a one-line
     # answer only when it checks out; "synthesis" = model-written prose with verified citations
     answer_mode: Literal["evidence", "synthesis"] = "evidence"
+    # evidence mode: let the model write a one-line answer above the evidence (shown only when
+    # it passes chains/answer_check.py). Off by default: with the 0.5B model 3 of the 6 lines
+    # that passed the check on evals/reports/issue10 answered a different question
+    answer_line: bool = False
     temperature: float = Field(0.0, ge=0.0, le=2.0)
 
     @field_validator("chroma_url", "openai_base_url", "embedding_base_url", mode="before")
