@@ -57,10 +57,11 @@ def qa_model(*replies: str, yes: float = 0.9):
     return logprob_model(score)
 
 
-def seeded_service(tmp_path: Path, seeds_dir: Path, model, mode: str = "synthesis") -> Parley:
+def seeded_service(tmp_path: Path, seeds_dir: Path, model, mode: str = "synthesis",
+                   line: bool = False) -> Parley:
     """A Parley over the seeds: fake embeddings, real on-disk Chroma, the given chat model."""
     settings = Settings(data_dir=tmp_path / "data", embedding_backend="fake", llm_backend="fake",
-                        answer_mode=mode)
+                        answer_mode=mode, answer_line=line)
     svc = Parley(settings, model=model, embedder=FakeEmbeddings())
     report = svc.ingest([seeds_dir])
     assert report.added == 5 and not report.skipped

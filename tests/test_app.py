@@ -55,7 +55,8 @@ def test_ask_streams_then_shows_cited_answer_with_highlighted_quote(page, tmp_pa
 
 def test_evidence_mode_shows_the_articles_sentences_and_no_unchecked_line(page, tmp_path,
                                                                          seeds_dir, seed_texts):
-    svc = seeded_service(tmp_path, seeds_dir, qa_model(f"{CITED} {UNSUPPORTED}"), mode="evidence")
+    svc = seeded_service(tmp_path, seeds_dir, qa_model(f"{CITED} {UNSUPPORTED}"), mode="evidence",
+                         line=True)
     at = page(svc)
     at.chat_input[0].set_value(QUESTION).run()
     assert not at.exception, at.exception

@@ -42,6 +42,7 @@ def _span_lines(out: str) -> list[tuple[str, int, int]]:
 
 def test_ask_prints_evidence_first_then_the_checked_line(ingested, monkeypatch, capsys, seed_texts):
     line = "Jake Sullivan held a conversation with Nikolai Patrushev."
+    monkeypatch.setenv("PARLEY_ANSWER_LINE", "true")  # off by default with the embedded model
     monkeypatch.setattr("chains.models.make_chat_model", lambda settings: _model(line))
     assert main(["ask", "Who held the first high-level contact after the invasion?"]) == 0
     out, err = capsys.readouterr()
@@ -49,6 +50,13 @@ def test_ask_prints_evidence_first_then_the_checked_line(ingested, monkeypatch, 
     assert out.index("Evidence (") < out.index("Answer: " + line)
     spans = _span_lines(out)
     assert spans and any("Sullivan" in seed_texts[s][a:b] for s, a, b in spans)
+
+
+def test_ask_by_default_prints_the_evidence_alone(ingested, monkeypatch, capsys):
+    monkeypatch.setattr("chains.models.make_chat_model", lambda settings: _model("A line."))
+    assert main(["ask", "Who held the first high-level contact after the invasion?"]) == 0
+    out, err = capsys.readouterr()
+    assert "Evidence (" in out and "Answer:" not in out and "draft: " not in err
 
 
 def test_ask_synthesis_mode_prints_cited_prose(ingested, monkeypatch, capsys, seed_texts):
