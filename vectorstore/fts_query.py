@@ -16,10 +16,10 @@ _SQL_VARS = 500  # ids per IN (...) list
 # A lexical query scores at most about this many postings: its commonest words are left out when
 # more would be needed (they weigh least in BM25; the dense side still reads the whole question).
 # FTS5 computes bm25() for every matching row, so without a bound a question of common words costs
-# time proportional to the corpus (scale helper, 2026-12-01: 10k chunks, 24 queries, under load:
-# p50 6.2 -> 1.6 ms with a 2,000 budget, 81% of the top 20 kept). Corpora under this size are
-# never pruned.
-POSTINGS_BUDGET = 20_000
+# time proportional to the corpus. Measured (scale helper, 2026-12-01, 100k generated chunks, 24
+# queries x 3, shared machine): no bound p50/p95 18.5/76.7 ms; 20,000: 20.0/49.5 ms, 94% of the
+# top 20 kept; 10,000: 12.7/26.3 ms, 85%; 5,000: 6.8/21.1 ms, 61%. Corpora under it: no change.
+POSTINGS_BUDGET = 10_000
 _COLS = "c.rowid, c.id, c.source, c.cstart, c.cend, c.cindex, c.doc_hash, c.title, c.outlet, c.date, c.text"
 # Chroma metadata keys -> SQL over the chunks table (absent title is stored as '')
 WHERE_COLUMNS = {
