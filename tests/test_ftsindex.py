@@ -14,7 +14,7 @@ from store_helpers import make_article, para_chunks
 
 from parley.core.schema import Chunk
 from parley.text.words import stem, token_set, tokens
-from vectorstore.fts_query import WHERE_COLUMNS
+from vectorstore.fts_query import WHERE_COLUMNS, prune
 from vectorstore.fts_terms import WEIGHT_STEPS, chunk_terms, match_expression, matchable
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.where import matches_where, where_sql
@@ -201,8 +201,6 @@ def test_vocabulary_terms_are_the_tokens_that_can_have_variants(seed_texts):
 
 
 def test_common_words_are_left_out_past_the_postings_budget(tmp_path):
-    from vectorstore.fts_query import prune
-
     docs = {f"{i}.txt": f"common words in report {i}." + (" Blorptastic envoy." if i < 2 else "")
             for i in range(30)}
     idx = _index(tmp_path / "x.sqlite3", docs)
