@@ -91,7 +91,9 @@ directories, on the shared 2-core machine (load from other work varies; ratios a
 | brief in process, second run | {r['second_s']:.2f} | |
 | brief with no analysis (first need) | {r['cold_s']:.1f} | labels its statements on the spot |
 
-Cold / analysed brief: **{r['cold_s'] / max(r['first_s'], 1e-9):.0f}x**. Same brief either way: {r['same']}.
+A brief with no analysis costs {r['cold_s']:.1f} s in process; after analysis a whole new `parley brief`
+process takes {r['cli_s']:.1f} s ({r['cold_s'] / r['cli_s']:.1f}x less, start-up included) and the brief itself
+{r['first_s']:.2f} s. Same brief either way: {r['same']}.
 {r['actor']}: {r['positions']} distinct positions; timeline labels (dated articles, oldest first): {', '.join(str(x) for x in r['labels'])}.
 """
 
