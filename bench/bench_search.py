@@ -31,6 +31,9 @@ from vectorstore.ingest import ingest_paths
 from vectorstore.retrieval import HybridRetriever
 from vectorstore.store import ChunkStore
 
+MARKERS = ["Quibbleworth", "Frandolux", "Mibbersnatch", "Glorptavian", "Snorkelbaum", "Yibbertine",
+           "Droffleham", "Crumbivex"]
+
 
 class _TimedEmbedder:
     """The real model, with the seconds spent embedding counted (to split an ingest's time)."""
@@ -59,7 +62,7 @@ def add_one(s, emb: OnnxMiniLM, store: ChunkStore, root: Path, n: int) -> list[d
     out = []
     for i, path in enumerate(write_articles(root / "new", n, seed=99, start=900_000)):
         text = path.read_text(encoding="utf-8")
-        marker = f"Zorblaxian{i}"  # a word no other chunk has, so "found" is unambiguous
+        marker = MARKERS[i % len(MARKERS)]  # no other chunk has it, nor any spelling variant of it
         path.write_text(text.replace("\n\n\n", f"\n\n\n{marker} ", 1), encoding="utf-8")
         t, emb.seconds = time.perf_counter(), 0.0
         rep = ingest_paths([path], s, emb, store, DocStore(s.articles_dir), progress=False)
@@ -69,7 +72,7 @@ def add_one(s, emb: OnnxMiniLM, store: ChunkStore, root: Path, n: int) -> list[d
         hit = ret.search(marker, 5)
         total_s = time.perf_counter() - t
         out.append({"ingest_s": ingest_s, "total_s": total_s, "chunks": rep.chunks, "embed_s": embed_s,
-                    "found": bool(hit) and hit[0].source == path.name, "in_step": synced_before})
+                    "found": bool(hit) and hit[0].source == path.name, "in_step": synced_before})  # found: ranked first
     return out
 
 
