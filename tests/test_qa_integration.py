@@ -80,7 +80,8 @@ def test_openai_backend_against_real_llama_server_streams_same_types(corpus, lla
                  openai_model="local", max_tokens=80, llm_timeout_s=300)
     parley = Parley(s)
     assert isinstance(parley.model, ParleyChatOpenAI)
-    chain: QAChain = parley.qa_chain()
+    # synthesis: the mode where the model writes (evidence mode streams no tokens by default)
+    chain: QAChain = parley.qa_chain(mode="synthesis")
     events = list(chain.stream(FIRST_CONTACT))
     tokens = [e for e in events if e.type == "token"]
     final = events[-1].answer
