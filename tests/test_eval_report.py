@@ -19,7 +19,10 @@ from tests.eval_helpers import QA_IDS, Factory, fake_settings
 @pytest.fixture
 def summary(seeds_dir, tmp_path):
     broken = tmp_path / "broken.yaml"
-    broken.write_text("name: broken\nprompts: {qa: prompts/qa_terse.yaml}\nsettings: {max_tokens: 50}\n")
+    # synthesis with today's abstain rules, as qa-default: the scripted model writes prose only
+    broken.write_text("name: broken\nprompts: {qa: prompts/qa_terse.yaml}\n"
+                      "settings: {max_tokens: 50, answer_mode: synthesis}\n"
+                      "policies: {qa: {abstain: {entity_rule: false, use_answerability: false}}}\n")
     qa = select(load_qa(FIXTURES_DIR / "qa.yaml"), ids=QA_IDS)
     st = select(load_stance(FIXTURES_DIR / "stance.yaml"), ids=["st-000-us-neg"])
     # the stance step's choice: "B" (conditional), written as one token (no logprobs from this fake)
