@@ -28,8 +28,13 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+# the joined GGUF is cached once, as the tests do: joining it per data dir would be timed too
+MODELS = Path(os.environ.get("PARLEY_SHARED_MODELS_DIR") or "~/.cache/parley/models").expanduser()
+
+
 def _settings(data: Path, threads: int) -> Settings:
-    return Settings(data_dir=data, n_threads=threads, n_ctx=2048, max_tokens=32)
+    return Settings(data_dir=data, n_threads=threads, n_ctx=2048, max_tokens=32,
+                    shared_models_dir=MODELS)
 
 
 def _timed(fn, *args, **kwargs):
@@ -50,7 +55,7 @@ def run(threads: int, actor: str) -> dict:
     statements = svc.analysis._run("SELECT body FROM stance")
     n_statements = sum(body.count('"span"') for (body,) in statements)
     env = {**os.environ, "PARLEY_DATA_DIR": str(root / "warm"), "PARLEY_N_THREADS": str(threads),
-           "PARLEY_N_CTX": "2048"}
+           "PARLEY_N_CTX": "2048", "PARLEY_SHARED_MODELS_DIR": str(MODELS)}
     cli = Path(sys.executable).with_name("parley")
     t = time.perf_counter()
     done = subprocess.run([str(cli), "brief", actor, "--json"], env=env, capture_output=True,

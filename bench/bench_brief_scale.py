@@ -48,7 +48,8 @@ def run(n: int, actor: str) -> dict:
     """Every figure of the report, measured in this run."""
     root = Path(tempfile.mkdtemp(prefix="parley-bench-brief-scale-"))
     write_articles(root / "corpus", n)
-    settings = Settings(data_dir=root / "data", n_threads=1, n_ctx=2048)
+    models = Path(os.environ.get("PARLEY_SHARED_MODELS_DIR") or "~/.cache/parley/models").expanduser()
+    settings = Settings(data_dir=root / "data", n_threads=1, n_ctx=2048, shared_models_dir=models)
     svc = Parley(settings, model=logprob_model(FIXED))
     t = time.perf_counter()
     report = svc.ingest([root / "corpus", REPO / "seeds"])
@@ -65,7 +66,7 @@ def run(n: int, actor: str) -> dict:
     second = svc.brief(actor)
     second_s = time.perf_counter() - t
     env = {**os.environ, "PARLEY_DATA_DIR": str(root / "data"), "PARLEY_N_THREADS": "1",
-           "PARLEY_N_CTX": "2048"}
+           "PARLEY_N_CTX": "2048", "PARLEY_SHARED_MODELS_DIR": str(models)}
     t = time.perf_counter()
     done = subprocess.run([str(Path(sys.executable).with_name("parley")), "brief", actor, "--json"],
                           env=env, capture_output=True, text=True, timeout=1200)
