@@ -12,7 +12,7 @@ Rules, in the order the Q&A chain applies them:
    sentences do not cover the question.
 
 Every threshold says, next to it, which run set it. Eval variants override any of them
-(`policy:` in `evals/variants/*.yaml`), so the run that chose a value can be repeated.
+(`policies: {qa: ...}` in `evals/variants/*.yaml`), so the run that chose a value can be repeated.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class AbstainPolicy(BaseModel):
 
 
 class AnswerPolicy(BaseModel):
-    """All the numbers of the Q&A chain in one object: what a variant's `policy:` overrides."""
+    """All the numbers of the Q&A chain in one object: what a variant's `policies.qa` overrides."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
