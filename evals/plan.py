@@ -100,7 +100,7 @@ def load_variant(ref: str | Path) -> Variant:
 
 
 def load_variants(refs: Sequence[str | Path] | None) -> list[Variant]:
-    """Load variants in order (default: qa-default, qa-terse); names must be distinct."""
+    """Load variants in order (default: DEFAULT_VARIANTS, the shipped path first); names must be distinct."""
     out = [load_variant(r) for r in (refs or DEFAULT_VARIANTS)]
     names = [v.name for v in out]
     if len(set(names)) != len(names):

@@ -228,8 +228,9 @@ def test_ci_suite_passes_the_gate_with_the_real_model(local_gguf, monkeypatch, c
     captured = capsys.readouterr()
     assert "check: passed" in captured.err, captured.err[-2000:]
     assert code == 0
-    assert "qa-default" in captured.out and "qa-terse" in captured.out
+    # the default pair: the shipped evidence-first path beside today's prose answers
+    assert "qa-evidence" in captured.out and "qa-default" in captured.out
     for fs in ("qa", "stance"):
         base = json.loads((REPO / "evals" / "baseline" / f"{fs}.ci.json").read_text())
-        assert base["model"].startswith("qwen2.5-0.5b") and base["variant"] == "qa-default"
+        assert base["model"].startswith("qwen2.5-0.5b") and base["variant"] == "qa-evidence"
 
