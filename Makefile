@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 ingest: setup
-	$(BIN)/parley ingest seeds/
+	$(BIN)/parley ingest seeds/ --analyse
 
 run: ingest
 	$(BIN)/parley ask "Who held the first high-level US-Russia contact after the invasion?"
