@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from chains.analysis import ProgressFn, StanceCache, StanceJob
 from chains.positions import PositionPolicy, group_positions
 from chains.stance_select import select_statements
+from parley.actors.model import Actor
+from parley.actors.registry import Match
 from parley.core.errors import ParleyError
 from parley.core.schema import (
     ArticleAnalysis,
@@ -35,10 +37,21 @@ from parley.core.schema import (
     TimelineEntry,
     content_hash,
 )
+from parley.ledger.build import spoken_by
 from vectorstore.analysis import AnalysisStore
 
 DEFAULT_TOPIC = "negotiations between the parties"
 EmbedFn = Callable[[list[str]], list[list[float]]]
+
+
+def _who(match: Match) -> Actor:
+    """Whose brief: the actor, or its member (an official's or body's own words) under an id of
+    its own (`<actor>/<member>`), so cached selections and labels never mix the two."""
+    if match.member is None:
+        return match.actor
+    m = match.member
+    return Actor(id=f"{match.actor.id}/{m.name}", name=m.name,
+                 kind="person" if m.kind == "person" else "organisation", aliases=m.aliases)
 
 
 class BriefPolicy(BaseModel):
@@ -106,37 +119,38 @@ class BriefChain:
     def jobs(self, actor: str, topic: str | None = None) -> tuple[Any, list[StanceJob], dict]:
         """(actor, the stance jobs a brief needs, what it read): no model call."""
         topic = topic or DEFAULT_TOPIC
-        found = self.registry.resolve(actor)
-        if found is None:
+        match = self.registry.lookup(actor)
+        if match is None:
             raise ParleyError(f"unknown actor '{actor}': add it (or an alias) to "
                               "PARLEY_DATA_DIR/actors.yaml, or run `parley actors` to see names")
+        found = _who(match)
         heads = self.store.headers()
         by_source: dict[str, list[Quote]] = defaultdict(list)
-        for q in self.store.quotes_of(found.id):
+        for q in spoken_by(self.store.quotes_of(match.actor.id), self.registry, match):
             by_source[q.source].append(q)
         ranked = self._rank(found.name, topic, list(by_source), heads)
         read = ranked[: self.policy.max_articles]
         jobs = []
         for doc in read:
             head = heads.get(doc)
-            spans, rel = self._select(by_source[doc], topic, head)
+            spans, rel = self._select(by_source[doc], found.id, topic, head)
             jobs.append(StanceJob(doc_id=doc, content_hash=head.content_hash if head else "",
                                   actor=found.id, actor_name=found.name, topic=topic,
                                   date=head.date if head else None, statements=spans, relevance=rel))
-        naming = self.store.naming(found.id)
+        naming = self.store.naming(match.actor.id)
         others = self._rank(found.name, topic, [d for d in naming if d not in by_source], heads,
                             retrieve=False)  # listed for the reader only: most recent first
         seen = {"heads": heads, "quotes": by_source, "relevant": len(ranked), "others": others}
         return found, jobs, seen
 
-    def _select(self, quotes: list[Quote], topic: str,
+    def _select(self, quotes: list[Quote], who: str, topic: str,
                 head: ArticleAnalysis | None) -> tuple[list[SourceSpan], list[float]]:
         """The statements the stance step reads (chains.stance_select), cached: embedding them
         is most of an analysed brief's time otherwise."""
         policy = self.stance.chain.policy
         if head is None:
             return select_statements(quotes, topic, self.embed, policy)
-        key = content_hash(head.content_hash, head.version, quotes[0].actor or "",
+        key = content_hash(head.content_hash, head.version, who,
                            " ".join(topic.lower().split()), self.embed_name,
                            policy.model_dump_json(), n=32)
         cached = self.store.selection(key)

@@ -22,7 +22,7 @@ from evals.cache import EvalCache, cell_key
 from evals.fixtures import StanceFixture
 from parley.actors.registry import ActorRegistry
 from parley.core.schema import Article, Quote, SourceSpan, Stance, StatementStance, content_hash
-from parley.ledger.build import extract_quotes
+from parley.ledger.build import extract_quotes, spoken_by
 from prompts import PromptTemplate
 
 
@@ -82,17 +82,17 @@ class StanceCells:
         """(registry name, statements, their relevance, note); name None when the item cannot run."""
         if self.unavailable:
             return None, [], [], f"actor registry unavailable: {self.unavailable}"
-        actor = self.registry.resolve(item.actor)
-        if actor is None:
+        match = self.registry.lookup(item.actor)
+        if match is None:
             return None, [], [], f"actor {item.actor!r} is not in the actor registry"
         art = self.articles.get(item.source)
         if art is None:
             return None, [], [], f"{item.source} is not in the corpus"
         if art.doc_id not in self._quotes:
             self._quotes[art.doc_id] = extract_quotes(art, self.registry)
-        mine = [q for q in self._quotes[art.doc_id] if q.actor == actor.id]
+        mine = spoken_by(self._quotes[art.doc_id], self.registry, match)
         spans, rel = select_statements(mine, item.topic, self.embed, policy)
-        return actor.name, spans, rel, None
+        return (match.member or match.actor).name, spans, rel, None
 
     def cell(self, variant: str, policy: StancePolicy, prompt: PromptTemplate,
              key_base: dict[str, Any], item: StanceFixture, cache: EvalCache,

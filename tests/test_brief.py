@@ -184,3 +184,17 @@ def test_statement_prompts_carry_the_actor_and_the_statement(parley):
     parley.brief("Russia")
     asked = [statement_of(c["prompt"]) for c in parley.model.calls]
     assert "N/A" in asked and any("out of the question" in s for s in asked)
+
+
+def test_an_officials_brief_reads_only_their_own_words(parley, seed_texts):
+    state = parley.brief("Russia")
+    ryabkov = parley.brief("Sergei Ryabkov")
+    assert ryabkov.actor == "Sergei Ryabkov"
+    own = [q for q in ryabkov.quotes] + [s for p in ryabkov.positions for s in p.sources]
+    assert own and all("Ryabkov" in seed_texts[s.source][max(0, s.start - 400):s.end + 200]
+                       for s in own)
+    # Russia's brief carries Peskov's and Zakharova's words too; Ryabkov's carries none of them
+    texts = {q.text for q in ryabkov.quotes}
+    others = {q.text for q in state.quotes if q.speaker and "Ryabkov" not in q.speaker}
+    assert others and not texts & others
+    assert {s.source for s in _spans(ryabkov)} <= {s.source for s in _spans(state)}

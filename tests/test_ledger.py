@@ -14,7 +14,7 @@ import pytest
 from parley.actors.registry import ActorRegistry
 from parley.core.schema import Article, ArticleMeta, Quote
 from parley.core.settings import Settings
-from parley.ledger.build import extract_quotes, ledger_for_actor
+from parley.ledger.build import extract_quotes, ledger_for_actor, spoken_by
 from tests.ledger_helpers import article as _article
 from tests.ledger_helpers import one as _one
 from vectorstore.loader import read_article
@@ -221,3 +221,16 @@ def test_seed_undated_article_and_ledger_for_actor(seeds):
     assert dated == sorted(dated) and us[-1].date is None  # oldest first, undated last
     assert us[0].source == S004  # 2021-12-28, the oldest seed
     assert {q.source for q in ledger_for_actor(quotes, "yasno")} == {S001}
+
+
+
+def test_spoken_by_keeps_a_members_own_words_and_a_states_all(seeds, registry):
+    quotes = [q for _, qs in seeds.values() for q in qs]
+    russia, peskov = registry.lookup("Russia"), registry.lookup("Dmitry Peskov")
+    assert russia.member is None and peskov.member.name == "Dmitry Peskov"
+    everyone = spoken_by(quotes, registry, russia)
+    own = spoken_by(quotes, registry, peskov)
+    assert everyone == [q for q in quotes if q.actor == "russia"]
+    assert own and all("Peskov" in q.speaker for q in own)
+    assert [q for q in everyone if q.speaker and "Peskov" in q.speaker] == own
+    assert {q.speaker for q in everyone} - {q.speaker for q in own}  # Ryabkov, Zakharova, ...

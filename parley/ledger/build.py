@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from parley.actors.registry import ActorRegistry, Mention
+from parley.actors.registry import ActorRegistry, Match, Mention
 from parley.core.schema import Article, Quote, SourceSpan, content_hash
 from parley.ledger.attrib import PREPOSITIONS, Anchor, clause_after, find_anchors, np_before
 from parley.ledger.marks import Segment, mask, paragraphs, quote_segments
@@ -237,3 +237,18 @@ def ledger_for_actor(quotes: Iterable[Quote], actor_id: str) -> list[Quote]:
     """An actor's entries, oldest first (undated last), then by source and position."""
     mine = [q for q in quotes if q.actor == actor_id]
     return sorted(mine, key=lambda q: (q.date is None, q.date or 0, q.source, q.start))
+
+
+def spoken_by(quotes: Iterable[Quote], registry: ActorRegistry, match: Match) -> list[Quote]:
+    """The entries a stance of `match` reads: the actor's, or only its member's own words.
+
+    A state's stance reads every official's statement; an official's (or a body's) reads only
+    the statements whose speaker resolves to that member, not the colleagues' beside it.
+    """
+    mine = [q for q in quotes if q.actor == match.actor.id]
+    if match.member is None:
+        return mine
+    def own(q: Quote) -> bool:
+        m = registry.lookup(q.speaker) if q.speaker else None
+        return m is not None and m.member is not None and m.member.name == match.member.name
+    return [q for q in mine if own(q)]
