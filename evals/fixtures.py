@@ -39,6 +39,7 @@ QA_TAGS = frozenset(
         "who",  # asks who said/did something: the fact is a person's name
         "multi-part",  # asks two or more things, one fact per part
         "negation",  # the answer sentence has a negation/contrast a careless answer turns around
+        "near-miss",  # unanswerable, but names what the corpus mentions (no number/date/speaker/name)
     }
 )
 STANCE_TAGS = frozenset({"ambiguous", "reported", "other-topic", "no-position"})

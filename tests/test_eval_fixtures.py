@@ -60,6 +60,9 @@ def test_qa_set_has_the_required_mix(qa):
     assert all("multi-doc" in it.tags and len(it.facts) >= 2 for it in qa if "multi-part" in it.tags)
     assert sum(bool(it.forbidden) for it in qa) >= 5
     assert all(it.forbidden for it in qa if "negation" in it.tags)
+    # the kinds the abstention rules are tuned on: near misses are unanswerable and also `absent`
+    assert tags.count("near-miss") >= 8
+    assert all(not it.answerable and "absent" in it.tags for it in qa if "near-miss" in it.tags)
 
 
 def test_forbidden_claims_occur_in_no_seed(qa, seed_texts):
