@@ -14,7 +14,7 @@ from store_helpers import make_article, para_chunks
 
 from parley.core.schema import Chunk
 from parley.text.words import stem, token_set, tokens
-from vectorstore.fts_query import WHERE_COLUMNS, prune
+from vectorstore.fts_query import WHERE_COLUMNS, lexical_hits, prune
 from vectorstore.fts_terms import WEIGHT_STEPS, chunk_terms, match_expression, matchable
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.where import matches_where, where_sql
@@ -208,3 +208,19 @@ def test_common_words_are_left_out_past_the_postings_budget(tmp_path):
     assert prune(idx._read, w) == w  # a small corpus: nothing left out
     assert prune(idx._read, w, budget=10) == {"blorptastic": 1.0, "envoy": 0.5}  # rarest first
     assert prune(idx._read, w, budget=0) == {"blorptastic": 1.0}  # at least one term
+
+
+def test_a_bounded_query_scores_its_rows_with_every_word(tmp_path):
+    """Past the budget the rarest word chooses the rows, and the common words still score them."""
+    docs = {f"{i}.txt": f"Report {i}." + (" Blorptastic envoy." if i < 3 else "")
+            + (" Common words, common words." if 1 <= i < 12 else "") for i in range(30)}
+    idx = _index(tmp_path / "x.sqlite3", docs)
+    w = {"common": 1.0, "words": 1.0, "blorptastic": 1.0, "envoy": 0.5}
+    full = {c.id: s for c, s in lexical_hits(idx._read, w, 50, budget=10**9).top}
+    bounded = lexical_hits(idx._read, w, 50, budget=10).top
+    assert {c.source for c, _ in bounded} == {"0.txt", "1.txt", "2.txt"}  # the rows of the rare words
+    assert [c.source for c, _ in bounded][0] == "1.txt"  # the common words still count
+    assert {c.id: s for c, s in bounded} == pytest.approx({c.id: full[c.id] for c, _ in bounded})
+    left_out = lexical_hits(idx._read, w, 50, budget=10, score_all=False).top  # the rule before
+    assert {c.id for c, _ in left_out} == {c.id for c, _ in bounded}
+    assert any(s != pytest.approx(full[c.id]) for c, s in left_out)

@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.core.schema import Chunk
-from vectorstore.fts_terms import match_expression
+from vectorstore.fts_terms import WEIGHT_STEPS, match_expression, phrase
 from vectorstore.store import chunk_from_record
 from vectorstore.where import where_sql
 
 Read = Callable[..., list[tuple]]
 _SQL_VARS = 500  # ids per IN (...) list
-# A lexical query scores at most about this many postings: its commonest words are left out when
-# more would be needed (they weigh least in BM25; the dense side still reads the whole question).
+# A lexical query reads the rows of its rarest words while their postings fit this budget; its
+# commoner words still score those rows (bounded_expression) but bring in no rows of their own.
 # FTS5 computes bm25() for every matching row, so without a bound a question of common words costs
-# time proportional to the corpus. Measured (scale helper, 2026-12-01, 100k generated chunks, 24
-# queries x 3, shared machine): no bound p50/p95 18.5/76.7 ms; 20,000: 20.0/49.5 ms, 94% of the
-# top 20 kept; 10,000: 12.7/26.3 ms, 85%; 5,000: 6.8/21.1 ms, 61%. Corpora under it: no change.
-POSTINGS_BUDGET = 10_000
+# time proportional to the corpus. Set by `python -m bench.bench_lexical --size 100000 --budgets
+# 0,10000,5000,2500,1000 --reps 3` (2026-12-01 22:09 UTC, load 5.8, bench/RESULTS-scale.md "The
+# lexical side alone"): at 5,000 the top 5 kept 0.98 of the unbounded query's (worst query 0.80),
+# p95 21.6 vs 53.0 ms unbounded; 10,000: 1.00, 24.4 ms; 2,500: 0.93, 19.7 ms. The earlier rule
+# (common words left out altogether) kept 0.53 of the top 5 at 5,000 and 0.78 at 10,000.
+POSTINGS_BUDGET = 5_000
 _COLS = "c.rowid, c.id, c.source, c.cstart, c.cend, c.cindex, c.doc_hash, c.title, c.outlet, c.date, c.text"
 # Chroma metadata keys -> SQL over the chunks table (absent title is stored as '')
 WHERE_COLUMNS = {
@@ -70,10 +72,31 @@ def prune(read: Read, weights: dict[str, float], budget: int = POSTINGS_BUDGET) 
     return keep
 
 
+def bounded_expression(read: Read, weights: dict[str, float], budget: int = POSTINGS_BUDGET,
+                       score_all: bool = True) -> tuple[str, int]:
+    """A MATCH expression whose rows are bounded by the budget but whose scores use every term.
+
+    `(kept once) AND (kept again, to their weight, OR left-out terms, to theirs)`: the rows are
+    those of the kept (rarest) words, and bm25() sums over every phrase of the expression, so each
+    row scores as the unbounded query would score it. The right side leaves out the kept words of
+    the lowest weight (they would count twice), so a row whose only words are those is not read.
+    `score_all=False`: the kept words alone (the earlier rule, for the bench's comparison).
+    """
+    kept = prune(read, weights, budget)
+    if kept == weights or not score_all:
+        return match_expression(kept)
+    reps = {t: max(1, round(w * WEIGHT_STEPS)) for t, w in weights.items() if any(ch.isalnum() for ch in t)}
+    left = [phrase(t) for t in sorted(kept) if t in reps]
+    right = [phrase(t) for t in sorted(reps) for _ in range(reps[t] - (t in kept))]
+    if not left or not right:
+        return match_expression(kept)
+    return f"({' OR '.join(left)}) AND ({' OR '.join(right)})", WEIGHT_STEPS
+
+
 def lexical_hits(read: Read, weights: dict[str, float], n: int, where: dict[str, Any] | None = None,
-                 also: Sequence[str] = ()) -> LexicalHits:
+                 also: Sequence[str] = (), budget: int = POSTINGS_BUDGET, score_all: bool = True) -> LexicalHits:
     """The n best chunks, and the scores and chunks of `also` (the dense side's), in one scan."""
-    expr, scale = match_expression(prune(read, weights))
+    expr, scale = bounded_expression(read, weights, budget, score_all)
     extra: dict[int, str] = {}
     for b in range(0, len(also), _SQL_VARS):
         part = list(also[b : b + _SQL_VARS])

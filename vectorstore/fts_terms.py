@@ -42,14 +42,18 @@ def chunk_terms(title: str, text: str) -> set[str]:
     return {t for t in token_set(f"{title}\n{text}") if _in_vocabulary(t)}
 
 
+def phrase(term: str) -> str:
+    """A term as an FTS5 phrase (FTS5 tokenises inside the quotes as it indexed)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def match_expression(weights: dict[str, float]) -> tuple[str, int]:
     """An FTS5 MATCH expression for weighted terms, and the factor its bm25() is scaled by."""
     phrases = []
     for term, w in sorted(weights.items()):
         if not any(ch.isalnum() for ch in term):
             continue
-        quoted = '"' + term.replace('"', '""') + '"'  # FTS5 tokenises inside the quotes as it indexed
-        phrases += [quoted] * max(1, round(w * WEIGHT_STEPS))
+        phrases += [phrase(term)] * max(1, round(w * WEIGHT_STEPS))
     return " OR ".join(phrases), WEIGHT_STEPS
 
 
