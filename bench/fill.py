@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
 from bench.corpus import ArticleGenerator
 from parley.core.schema import Chunk, content_hash
 from vectorstore.ftsindex import FtsIndex
-from vectorstore.store import ChunkStore
+from vectorstore.store import MAX_BATCH, ChunkStore, chunk_metadata
 
 CHUNKS_PER_SOURCE = 4
 WRITE_CHUNKS = 4000  # chunks per store write (Chroma refuses batches above ~5,461 rows)
@@ -92,6 +93,50 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
         if time.monotonic() - t_log > 30:
             t_log = time.monotonic()
             log(f"  fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
+    if in_step:
+        lexical.set_generation(store.generation())
+    return spent
+
+
+def bulk_fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *, seed: int = 5,
+              log: Callable[[str], None] = print) -> dict[str, float]:
+    """Like `fill`, but NOT through Parley's write path: for sizes the write path cannot reach here.
+
+    The same chunks and vectors as `fill` would write (same texts, same seeds per batch of
+    sources), added straight to the Chroma collection in MAX_BATCH-row `add` calls (no per-source
+    replace: no lookup of a source's old ids, no generation bump per write; the bench is the only
+    writer and adds only new sources), while the lexical index takes the same sources through
+    its own write path. The generation moves once at the end, and the index takes it.
+    """
+    have = store.count()
+    in_step = lexical.synced_generation() == store.generation() or (have == 0 and lexical.count() == 0)
+    nrng = np.random.default_rng([seed, have])
+    spent = {"chroma_s": 0.0, "lexical_s": 0.0, "texts_s": 0.0, "chunks": 0}
+    per_write = MAX_BATCH // CHUNKS_PER_SOURCE
+    t_log, pending = time.monotonic(), None
+    col = store._col  # the bench's own bulk path: Chroma's collection directly (see the docstring)
+    while have < upto:
+        n_src = min(per_write, (upto - have + CHUNKS_PER_SOURCE - 1) // CHUNKS_PER_SOURCE)
+        t = time.perf_counter()
+        items = make_chunks(pool, have // CHUNKS_PER_SOURCE, n_src, seed)
+        chunks = [c for _, cs in items for c in cs]
+        v = nrng.standard_normal((len(chunks), store.dim)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        spent["texts_s"] += time.perf_counter() - t
+        if pending is not None:
+            spent["chroma_s"] += pending.result()
+        pending = _POOL.submit(_timed, partial(col.add, ids=[c.id for c in chunks], embeddings=v,
+                                               metadatas=[chunk_metadata(c) for c in chunks],
+                                               documents=[c.text for c in chunks]))
+        spent["lexical_s"] += _timed(lexical.replace_sources, items)
+        have += len(chunks)
+        spent["chunks"] += len(chunks)
+        if time.monotonic() - t_log > 30:
+            t_log = time.monotonic()
+            log(f"  bulk fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
+    if pending is not None:
+        spent["chroma_s"] += pending.result()
+    store._bump()  # once: readers see the change
     if in_step:
         lexical.set_generation(store.generation())
     return spent
