@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from parley.core.schema import Chunk
@@ -37,6 +37,7 @@ class LexicalHits:
     top: list[tuple[Chunk, float]]
     scores: dict[str, float]  # BM25 of the `also` chunks (0.0: no query word; absent: not indexed)
     chunks: dict[str, Chunk]  # the `also` chunks the index holds
+    ranked: list[tuple[str, float]] = field(default_factory=list)  # ids and BM25 of the `ranked` best
 
 
 def _chunk(row: Sequence[Any]) -> Chunk:
@@ -94,8 +95,12 @@ def bounded_expression(read: Read, weights: dict[str, float], budget: int = POST
 
 
 def lexical_hits(read: Read, weights: dict[str, float], n: int, where: dict[str, Any] | None = None,
-                 also: Sequence[str] = (), budget: int = POSTINGS_BUDGET, score_all: bool = True) -> LexicalHits:
-    """The n best chunks, and the scores and chunks of `also` (the dense side's), in one scan."""
+                 also: Sequence[str] = (), budget: int = POSTINGS_BUDGET, score_all: bool = True,
+                 ranked: int = 0) -> LexicalHits:
+    """The n best chunks, and the scores and chunks of `also` (the dense side's), in one scan.
+
+    `ranked`: also the ids and scores (no texts read) of the best `ranked` chunks.
+    """
     expr, scale = bounded_expression(read, weights, budget, score_all)
     extra: dict[int, str] = {}
     for b in range(0, len(also), _SQL_VARS):
@@ -112,15 +117,21 @@ def lexical_hits(read: Read, weights: dict[str, float], n: int, where: dict[str,
             sql = (f"WITH m AS MATERIALIZED ({scan}) SELECT r, s, 1 FROM (SELECT r, s FROM m "
                    f"ORDER BY s DESC, r LIMIT ?) UNION ALL SELECT r, s, 0 FROM m WHERE r IN "
                    f"({','.join('?' * len(extra))})")
-        rows = read(sql, [expr, *params, max(n, 0), *extra])
-    top = [(r, s) for r, s, t in rows if t]
+        rows = read(sql, [expr, *params, max(n, ranked, 0), *extra])
+    best = [(r, s) for r, s, t in rows if t]
+    top, tail = best[: max(n, 0)], best[max(n, 0) :]
     want = {r for r, _ in top} | set(extra)
     found = {}
     if want:
         marks = ",".join("?" * len(want))
         found = {r[0]: _chunk(r) for r in read(f"SELECT {_COLS} FROM chunks c WHERE c.rowid IN ({marks})",
                                                      list(want))}
+    ids = {r: c.id for r, c in found.items()}
+    for b in range(0, len(tail), _SQL_VARS):
+        part = [r for r, _ in tail[b : b + _SQL_VARS]]
+        ids.update(read(f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(part))})", part))
     scored = {r: float(s) for r, s, t in rows if not t}
     return LexicalHits(top=[(found[r], float(s)) for r, s in top if r in found],
                        scores={cid: scored.get(r, 0.0) for r, cid in extra.items()},
-                       chunks={cid: found[r] for r, cid in extra.items() if r in found})
+                       chunks={cid: found[r] for r, cid in extra.items() if r in found},
+                       ranked=[(ids[r], float(s)) for r, s in best if r in ids][: max(ranked, 0)])

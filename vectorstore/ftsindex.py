@@ -245,9 +245,10 @@ class FtsIndex:
         return {**dict.fromkeys(ids, 0.0), **self.hits(weights, 0, None, ids).scores}
 
     def hits(self, weights: dict[str, float], n: int, where: dict[str, Any] | None = None,
-             also: Sequence[str] = ()) -> LexicalHits:
-        """The n best chunks, and the scores and chunks of `also` (the dense side's), in one scan."""
-        return lexical_hits(self._read, weights, n, where, also)
+             also: Sequence[str] = (), ranked: int = 0) -> LexicalHits:
+        """The n best chunks, the scores and chunks of `also`, and ids and scores of the `ranked`
+        best, in one scan."""
+        return lexical_hits(self._read, weights, n, where, also, ranked=ranked)
 
     def close(self) -> None:
         """Close the connection (tests; a process otherwise keeps it open)."""

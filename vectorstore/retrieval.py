@@ -31,7 +31,8 @@ from vectorstore.store import ChunkStore
 # vectors of the top lexical hits fetched on another
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
 # BM25 scores are reported for chunks among the LEXICAL_SCORED x fetch_k best lexical matches (the
-# same scan); a dense-only hit below them gets bm25_score None, without a second scan
+# same scan; only the fetch_k best are read back whole); a dense-only hit below them gets
+# bm25_score None, without a second scan
 LEXICAL_SCORED = 5
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 vs rank 2
 
@@ -121,7 +122,8 @@ class HybridRetriever(BaseRetriever):
         idx = self.index()
         dense_f = self._submit(self._dense, query, vector, fetch)  # embeds the query if need be
         weights = idx.query_terms().expand(query)
-        lex = idx.search(weights, LEXICAL_SCORED * fetch, where=self.where)  # one FTS5 scan
+        hits = idx.hits(weights, fetch, where=self.where, ranked=LEXICAL_SCORED * fetch)  # one FTS5 scan
+        lex = hits.top
         # the vectors of the likely BM25-only winners come while the dense side answers
         vecs_f = self._submit(self.store.embeddings_of, [c.id for c, _ in lex[:k]])
         qvec, dense = dense_f.result()
@@ -133,7 +135,7 @@ class HybridRetriever(BaseRetriever):
         by_id.update({c.id: c for c in self.store.get_chunks(unseen)})
         dense = [(cid, s) for cid, s in dense if cid in by_id]
         dense_score = dict(dense)
-        bm_score = {c.id: s for c, s in lex}
+        bm_score = dict(hits.ranked)
         fused = rrf(
             [[cid for cid, _ in dense], [c.id for c, _ in lex[:fetch]]],
             self.rrf_k,
