@@ -25,8 +25,7 @@ def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
     for b in range(0, len(todo), batch_sources):
         part = todo[b : b + batch_sources]
         by_source: dict[str, list[Chunk]] = {s: [] for s in part}
-        # the store has no public "chunks of these sources" call: ids by source, then rows
-        for c in store.get_chunks(store._ids_of(part)):
+        for c in store.get_chunks(store.ids_of(part)):
             by_source[c.source].append(c)
         index.replace_sources([(s, sorted(cs, key=lambda c: (c.index, c.start)))
                                for s, cs in by_source.items()])

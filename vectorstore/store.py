@@ -158,7 +158,8 @@ class ChunkStore:
         """Number of chunks stored."""
         return int(self._call("count", self._col.count))
 
-    def _ids_of(self, sources: Sequence[str]) -> list[str]:
+    def ids_of(self, sources: Sequence[str]) -> list[str]:
+        """The ids of every chunk of these sources."""
         where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
         got = self._call("get", self._col.get, where=where, include=[])
         return list(got["ids"])
@@ -185,7 +186,7 @@ class ChunkStore:
             if vecs is not None:
                 parts.append(vecs)
         vecs = np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
-        old = set(self._ids_of([src for src, _, _ in items]))
+        old = set(self.ids_of([src for src, _, _ in items]))
         self._bump()  # before as well as after: a write cut short still shows as a change
         # upsert first so the source stays searchable; a crash here leaves extras that a re-run removes
         for b in range(0, len(chunks), MAX_BATCH):
@@ -205,7 +206,7 @@ class ChunkStore:
 
     def delete_source(self, source: str) -> int:
         """Remove every chunk of `source`; return how many were removed."""
-        ids = self._ids_of([source])
+        ids = self.ids_of([source])
         if ids:
             self._bump()  # before as well as after: a delete cut short still shows as a change
         for b in range(0, len(ids), MAX_BATCH):
