@@ -6,9 +6,11 @@ Rules, in the order the Q&A chain applies them:
    model call);
 2. entities: a name, place or number of the question appears in no evidence sentence ("China's
    foreign minister" when no article names China; "on March 5" when no passage has a 5);
-3. answerability: the model's calibrated probability that the evidence answers the question
+3. answer kind: the question asks for a number, a time or a named speaker's words and no
+   sentence of the retrieved passages carries one about its subject (chains/answer_kind.py);
+4. answerability: the model's calibrated probability that the evidence answers the question
    (a yes/no choice scored by `chains.choice`) is below a threshold;
-4. synthesis only: the model's prose is unsupported, only restates the question, or its cited
+5. synthesis only: the model's prose is unsupported, only restates the question, or its cited
    sentences do not cover the question.
 
 Every threshold says, next to it, which run set it. Eval variants override any of them
@@ -23,8 +25,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chains.answer_kind import Said, missing_kind
 from chains.citations import CitationPolicy
-from chains.evidence import EvidencePolicy, topic_tokens
+from chains.evidence import EvidencePolicy, question_parts, topic_tokens
 from parley.text.words import content_tokens, in_pool
 
 # question words written with a capital at the start of a question are not names
@@ -54,13 +57,25 @@ class AbstainPolicy(BaseModel):
     # abstains on 1 of 63 answerable and 6 of 18 unanswerable items; "evidence" on 9 and 11.
     entity_rule: bool = True
     entity_scope: str = Field("passages", pattern="^(evidence|passages)$")
-    # Rule 3. Calibrated P(yes) below this abstains. Not tuned: 0.5 = "yes" as likely as "no"
+    # Rule 3 (answer kind). A switch, no threshold. Its effect on every fixture, model-free, is
+    # the "answer-kind rule" rows of `python -m evals.evidence_sweep`
+    # (evals/reports/issue10/evidence-sweep.md).
+    kind_rule: bool = True
+    # What a "how many" question counts: its words up to the verb ("phrase": "billions of
+    # dollars for European defense") or up to the first preposition ("noun": "billions"); the
+    # share of the question's topic words a dated sentence must have for a "when" question; the
+    # share of the "about ..." words a speaker's statement must have ("what did X say about
+    # ..."; 0 = any one of them). All three set by the same sweep, over all 97 fixtures.
+    kind_head: str = Field("phrase", pattern="^(phrase|noun)$")
+    kind_time_share: float = Field(0.5, ge=0.0, le=1.0)
+    kind_about_share: float = Field(0.0, ge=0.0, le=1.0)
+    # Rule 4. Calibrated P(yes) below this abstains. Not tuned: 0.5 = "yes" as likely as "no"
     # once the model's prior is divided out. The eval `parley eval --fixtures qa --variants
     # qa-evidence ...` (evals/reports/issue10) records P(yes) per item and the abstention a
     # threshold would give; with the 0.5B model P(yes) barely separates the two kinds.
     use_answerability: bool = True
     min_answerable: float = Field(0.5, ge=0.0, le=1.0)
-    # Rule 4 (synthesis). Not measured: carried over from qa.py (half the topic words).
+    # Rule 5 (synthesis). Not measured: carried over from qa.py (half the topic words).
     min_answer_coverage: float = Field(0.5, ge=0.0, le=1.0)
 
 
@@ -156,8 +171,29 @@ def check_entities(question: str, evidence: Sequence[str], passages: Sequence[st
     return ANSWER
 
 
+def check_kind(question: str, passages: Sequence[str], policy: AbstainPolicy,
+               said: Said | None = None) -> Decision:
+    """Rule 3: abstain when no passage sentence carries the kind of answer the question asks."""
+    if not policy.kind_rule:
+        return ANSWER
+    # a multi-part question abstains only when every part lacks its kind: the parts that can be
+    # answered keep their evidence
+    kinds = [missing_kind(part, passages, said=said, head=policy.kind_head,
+                          time_share=policy.kind_time_share, about_share=policy.kind_about_share)
+             for part in question_parts(question)]
+    if not kinds or any(k is None for k in kinds):
+        return ANSWER
+    kind = kinds[0]
+    what = {"quantity": f"a number of {kind.subject}" if kind.subject else "a number",
+            "time": "a date or time for it",
+            "speaker": f"a statement by {kind.subject}"
+            + (f" about {kind.about}" if kind.about else "")}[kind.kind]
+    return Decision(abstain=True, rule="kind", reason=(
+        f"The question asks for {what}; no sentence of the closest passages gives one."))
+
+
 def check_answerable(p_yes: float | None, policy: AbstainPolicy) -> Decision:
-    """Rule 3: abstain when the calibrated answerability is below the threshold."""
+    """Rule 4: abstain when the calibrated answerability is below the threshold."""
     if not policy.use_answerability or p_yes is None:
         return ANSWER
     if p_yes < policy.min_answerable:

@@ -114,8 +114,9 @@ def rank_sentences(question: str, passages: Sequence[Passage], embed: EmbedFn | 
 
 
 _SPLIT = re.compile(
-    r"\?\s+(?=\S)|;\s+|,?\s+(?:and|as well as|but)\s+(?=(?:what|who|whom|which|when|where|why|how|"
-    r"did|does|do|is|was|were|has|have|had)\b)", re.IGNORECASE)
+    r"\?\s+(?=\S)|;\s+|,?\s+(?:and|as well as|but)\s+(?=(?:(?:on|in|at|by|from|to|for|with)\s+)?"
+    r"(?:what|who|whom|which|when|where|why|how|did|does|do|is|was|were|has|have|had)\b)",
+    re.IGNORECASE)
 
 
 def question_parts(question: str) -> list[str]:

@@ -33,9 +33,11 @@ from chains.abstain import (
     Decision,
     check_answerable,
     check_entities,
+    check_kind,
     check_retrieval,
 )
 from chains.answer_check import check_line, line_citations
+from chains.answer_kind import Said
 from chains.citations import CachedEmbed, EmbedFn, verify_passages, with_markers
 from chains.evidence import Scored, passages_from_documents, pick, select_evidence
 from chains.evidence_choice import YES, EvidenceChooser, numbered
@@ -88,13 +90,15 @@ class QAChain(Runnable[Any, Answer]):
                  line_prompt: PromptTemplate | str | None = "qa_line",
                  chooser: EvidenceChooser | None = None, embed: EmbedFn | None = None,
                  resolve_text: Callable[[str], str | None] | None = None, k: int = 4,
-                 policy: AnswerPolicy | None = None, max_sentences: int = 8, model_name: str = ""):
+                 policy: AnswerPolicy | None = None, max_sentences: int = 8, model_name: str = "",
+                 said_in: Callable[[list[Passage]], Said] | None = None):
         self.model, self.retriever, self.mode, self.k = model, retriever, mode, k
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
         self.condense = load_prompt(condense_prompt) if isinstance(condense_prompt, str) else condense_prompt
         self.line_prompt = load_prompt(line_prompt) if isinstance(line_prompt, str) else line_prompt
         self.chooser = chooser or EvidenceChooser(model)
         self.embed, self.resolve_text = embed, resolve_text
+        self.said_in = said_in  # the ledger's "did X say something in these passages" (answer_kind)
         self.policy = policy or AnswerPolicy()
         self.max_sentences = max_sentences
         self.model_name = model_name or getattr(model, "model_name", "") or type(model).__name__
@@ -182,6 +186,9 @@ class QAChain(Runnable[Any, Answer]):
         base["evidence"] = evidence
         decision = check_entities(question, [c.text for c in evidence], texts, self.policy.abstain,
                                   [p.chunk.date for p in passages])
+        if not decision.abstain:
+            decision = check_kind(question, texts, self.policy.abstain,
+                                  self.said_in(passages) if self.said_in else None)
         if decision.abstain:
             yield finish(self._abstain(base, decision))
             return

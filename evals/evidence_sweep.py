@@ -15,7 +15,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from chains.abstain import AbstainPolicy, check_entities, check_retrieval
+from chains.abstain import AbstainPolicy, check_entities, check_kind, check_retrieval
+from chains.answer_kind import ledger_said
 from chains.citations import CachedEmbed, verify_passages
 from chains.evidence import EvidencePolicy, passages_from_documents, select_evidence
 from evals.fixtures import FIXTURES_DIR, load_qa
@@ -69,6 +70,38 @@ def sweep(rows: list[dict]) -> list[str]:
     return lines
 
 
+def kind_rows(rows: list[dict], parley: Parley) -> list[str]:
+    """Markdown lines: what the answer-kind rule adds to the entity rule (passages scope)."""
+    lines = ["| rules | abstained: answerable (false) | abstained: unanswerable (correct) | "
+             "items the answer-kind rule abstains on |", "|---|---|---|---|"]
+    settings = [("retrieval + entities", AbstainPolicy(kind_rule=False))]
+    for head, time, about in (("noun", 0.0, 0.0), ("phrase", 0.0, 0.0), ("noun", 0.5, 0.0),
+                              ("phrase", 0.5, 0.0), ("phrase", 0.5, 0.5)):
+        settings.append((f"+ answer kind (head {head}, time share {time}, about share {about})",
+                         AbstainPolicy(kind_head=head, kind_time_share=time,
+                                       kind_about_share=about)))
+    for name, pol in settings:
+        false_abs = true_abs = 0
+        hits = []
+        for r in rows:
+            item, ps = r["item"], r["passages"]
+            texts = [p.chunk.text for p in ps]
+            d = check_retrieval(item.question, texts, pol)
+            if not d.abstain:
+                d = check_entities(item.question, texts, texts, pol, [p.chunk.date for p in ps])
+            if not d.abstain:
+                d = check_kind(item.question, texts, pol,
+                               ledger_said(parley.registry, parley.stored_quotes, ps))
+                if d.abstain:
+                    hits.append(f"{item.id} ({'answerable' if item.answerable else 'unanswerable'})")
+            false_abs += d.abstain and item.answerable
+            true_abs += d.abstain and not item.answerable
+        n_ans = sum(r["item"].answerable for r in rows)
+        lines.append(f"| {name} | {false_abs}/{n_ans} | {true_abs}/{len(rows) - n_ans} | "
+                     f"{', '.join(hits) or '-'} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None)
@@ -79,7 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     parley.ingest([SEEDS_DIR])
     items = load_qa(FIXTURES_DIR / "qa.yaml")
     lines = [f"Evidence sweep over {len(items)} Q&A fixtures (no model; k={args.k}; "
-             "recall counts an abstention as 0).", "", *sweep(_rows(parley, items, args.k))]
+             "recall counts an abstention as 0).", ""]
+    rows = _rows(parley, items, args.k)
+    lines += [*sweep(rows), "", "Answer-kind rule (chains/answer_kind.py) on top of the entity rule "
+              "(passages scope), model-free:", "", *kind_rows(rows, parley)]
     text = "\n".join(lines)
     print(text)
     if args.out:

@@ -24,6 +24,7 @@ from chains.analysis import (
     analyse_article,
     ledger_version,
 )
+from chains.answer_kind import ledger_said
 from chains.brief import DEFAULT_TOPIC, BriefChain
 from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
@@ -149,7 +150,13 @@ class Parley:
             k=k or min(self.settings.top_k, 4),
             policy=policy,
             model_name=self.model_label(),
+            said_in=lambda ps: ledger_said(self.registry, self.stored_quotes, ps),
         )
+
+    def stored_quotes(self, doc_id: str) -> list | None:
+        """An article's ledger as ingest stored it (None when it was not analysed)."""
+        got = self.analysis.get(doc_id)
+        return None if got is None else got.quotes
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[QAEvent]:
         question = check_question(question, self.settings.max_question_chars)  # before any model
