@@ -184,12 +184,16 @@ def check_kind(question: str, passages: Sequence[str], policy: AbstainPolicy,
     if not kinds or any(k is None for k in kinds):
         return ANSWER
     kind = kinds[0]
-    what = {"quantity": f"a number of {kind.subject}" if kind.subject else "a number",
-            "time": "a date or time for it",
-            "speaker": f"a statement by {kind.subject}"
-            + (f" about {kind.about}" if kind.about else "")}[kind.kind]
-    return Decision(abstain=True, rule="kind", reason=(
-        f"The question asks for {what}; no sentence of the closest passages gives one."))
+    if kind.kind == "quantity":
+        why = (f"The question asks for a number{' of ' + kind.subject if kind.subject else ''}; "
+               "no sentence of the closest passages gives one.")
+    elif kind.kind == "time":
+        why = "The question asks when; no dated sentence of the closest passages is about it."
+    else:
+        on = f" about {kind.about}" if kind.about else ""
+        why = (f"The question asks what {kind.subject} said{on}; the closest passages hold no "
+               f"statement by {kind.subject}{' on it' if on else ''}.")
+    return Decision(abstain=True, rule="kind", reason=why)
 
 
 def check_answerable(p_yes: float | None, policy: AbstainPolicy) -> Decision:

@@ -234,7 +234,7 @@ def _qa_cell(run: EvalRun, v: Variant, vs: Settings, item: QAFixture, base: Parl
                     line_prompt=run.prompts[v.name]["qa_line"] if vs.answer_line else None,
                     chooser=parley.chooser, policy=v.qa_policy(),
                     embed=parley.embedder.embed_documents, resolve_text=parley.article_text,
-                    k=v.k, model_name=parley.model_label())
+                    k=v.k, model_name=parley.model_label(), said_in=parley.said_in)
     models.take_usage()
     answer = chain.invoke(item.question)
     if answer.prompt_tokens is None:

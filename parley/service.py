@@ -24,14 +24,14 @@ from chains.analysis import (
     analyse_article,
     ledger_version,
 )
-from chains.answer_kind import ledger_said
+from chains.answer_kind import Said, ledger_said
 from chains.brief import DEFAULT_TOPIC, BriefChain
 from chains.evidence_choice import EvidenceChooser
 from chains.qa import QAChain, QAEvent
 from chains.stance import StanceChain
 from parley.actors.registry import ActorRegistry
 from parley.core.limits import check_question
-from parley.core.schema import Answer, Article, Brief
+from parley.core.schema import Answer, Article, Brief, Passage
 from parley.core.settings import Settings
 from vectorstore.analysis import AnalysisStore
 from vectorstore.docstore import DocStore
@@ -150,8 +150,12 @@ class Parley:
             k=k or min(self.settings.top_k, 4),
             policy=policy,
             model_name=self.model_label(),
-            said_in=lambda ps: ledger_said(self.registry, self.stored_quotes, ps),
+            said_in=self.said_in,
         )
+
+    def said_in(self, passages: Sequence[Passage]) -> Said:
+        """The answer-kind rule's "did X say something here", read from the stored ledger."""
+        return ledger_said(self.registry, self.stored_quotes, passages)
 
     def stored_quotes(self, doc_id: str) -> list | None:
         """An article's ledger as ingest stored it (None when it was not analysed)."""
