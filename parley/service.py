@@ -176,8 +176,10 @@ class Parley:
         return ActorRegistry.load(self.settings)
 
     def actor_names(self) -> list[str]:
-        """Registry actors, by display name."""
-        return [a.name for a in self.registry.actors.values()]
+        """Registry actors by display name, then their members (an official's brief reads only
+        the official's own words)."""
+        actors = list(self.registry.actors.values())
+        return [a.name for a in actors] + [m.name for a in actors for m in a.members]
 
     # --- analysis once per article -----------------------------------------------------------
     @cached_property

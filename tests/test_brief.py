@@ -190,6 +190,8 @@ def test_an_officials_brief_reads_only_their_own_words(parley, seed_texts):
     state = parley.brief("Russia")
     ryabkov = parley.brief("Sergei Ryabkov")
     assert ryabkov.actor == "Sergei Ryabkov"
+    names = parley.actor_names()  # the page's actor list offers the official too
+    assert "Sergei Ryabkov" in names and names.index("Russia") < names.index("Sergei Ryabkov")
     own = [q for q in ryabkov.quotes] + [s for p in ryabkov.positions for s in p.sources]
     assert own and all("Ryabkov" in seed_texts[s.source][max(0, s.start - 400):s.end + 200]
                        for s in own)
