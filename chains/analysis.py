@@ -43,14 +43,18 @@ _RULES = (attrib_rules, build_rules, marks_rules, people_rules, registry_rules, 
 def ledger_version(registry: ActorRegistry) -> str:
     """A digest of what the stored ledger depends on: the rules' source and the registry."""
     actors = json.dumps([a.model_dump() for a in registry.actors.values()], sort_keys=True)
-    return content_hash(*(inspect.getsource(m) for m in _RULES), actors, *registry.channels)
+    return content_hash(*(inspect.getsource(m) for m in _RULES), inspect.getsource(analyse_article),
+                        actors, *registry.channels)
 
 
 def analyse_article(article: Article, registry: ActorRegistry, version: str) -> ArticleAnalysis:
     """Mentions and ledger entries of one article (deterministic rules, no model)."""
     text = article.text
-    named = Counter(m.actor_id for a, b in (article.kept or [(0, len(text))])
-                    for m in registry.find_mentions(text, a, b))
+    found = [m for a, b in (article.kept or [(0, len(text))]) for m in registry.find_mentions(text, a, b)]
+    # an actor's count, and each member's under `<actor>/<member>` (an official's brief lists the
+    # articles that only name the official)
+    named = Counter([m.actor_id for m in found]
+                    + [f"{m.actor_id}/{m.member}" for m in found if m.member])
     return ArticleAnalysis(
         doc_id=article.doc_id, content_hash=article.content_hash, version=version,
         title=article.meta.title, outlet=article.meta.outlet, date=article.meta.date,

@@ -137,7 +137,7 @@ class BriefChain:
             jobs.append(StanceJob(doc_id=doc, content_hash=head.content_hash if head else "",
                                   actor=found.id, actor_name=found.name, topic=topic,
                                   date=head.date if head else None, statements=spans, relevance=rel))
-        naming = self.store.naming(match.actor.id)
+        naming = self.store.naming(found.id)  # a member's own mentions under `<actor>/<member>`
         others = self._rank(found.name, topic, [d for d in naming if d not in by_source], heads,
                             retrieve=False)  # listed for the reader only: most recent first
         seen = {"heads": heads, "quotes": by_source, "relevant": len(ranked), "others": others}

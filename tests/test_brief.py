@@ -200,3 +200,8 @@ def test_an_officials_brief_reads_only_their_own_words(parley, seed_texts):
     others = {q.text for q in state.quotes if q.speaker and "Ryabkov" not in q.speaker}
     assert others and not texts & others
     assert {s.source for s in _spans(ryabkov)} <= {s.source for s in _spans(state)}
+    # the articles that only name him: none (he speaks in both seeds that name him, 003 and 004)
+    assert ryabkov.coverage.others_only == 0 and state.coverage.others_only == 0
+    patrushev = parley.brief("Nikolai Patrushev")  # named in 000, never speaks
+    assert patrushev.per_article == [] and patrushev.coverage.others_only == 1
+    assert patrushev.coverage.others_only_sources == ["000_997b5712c965d847.txt"]
