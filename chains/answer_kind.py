@@ -24,6 +24,7 @@ from parley.actors.registry import ActorRegistry
 from parley.core.schema import Passage, Quote
 from parley.ledger.build import spoken_by
 from parley.text.expressions import has_date, has_quantity
+from parley.text.names import TITLE_WORDS, name_key
 from parley.text.sentences import sentences_of
 from parley.text.words import content_tokens, in_pool, word_set
 
@@ -31,16 +32,19 @@ _QUANTITY_Q = re.compile(r"\bhow\s+(many|much)\b\s*(.*)", re.IGNORECASE)
 _TIME_Q = re.compile(r"^(?:[^,?]*,\s*)?(?:when\b|(?:on|by|in|at|from)?\s*(?:what|which)\s+"
                      r"(?:date|day|days|year|month|week|time)\b)", re.IGNORECASE)
 _SPEECH = ("say|says|said|tell|told|claim|claimed|state|stated|stress|stressed|warn|warned|add|"
+           "agree|agreed|discuss|discussed|"
            "added|announce|announced|reply|replied|respond|responded|answer|answered|argue|"
            "argued|insist|insisted|write|wrote|note|noted|promise|promised|demand|demanded|"
            "propose|proposed|call|called|describe|described|deny|denied|confirm|confirmed")
-_SPEAKER_Q = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+(.+?)\s+(?:" + _SPEECH + r")\b"
-                        r"(?:.*?\babout\s+(.+?)\??$)?", re.IGNORECASE)
+# the verb in lower case: "State" in "the State Department" is no verb
+_SPEAKER_Q = re.compile(r"\b[Ww]hat\s+(?:did|does|do|has|have|had)\s+(.+?)\s+(?:" + _SPEECH + r")\b"
+                        r"(?:.*?\babout\s+(.+?)\??$)?")
 # where the counted thing ends: at its verb ("how many households in Kyiv were ..." →
 # "households in Kyiv"), or, for the "noun" head, at its first preposition ("households")
 _HEAD_END = re.compile(r"\b(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|"
                        r"that|which|who|according)\b|[,?]", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:in|of|from|for|to|at|on|by|with)\b", re.IGNORECASE)
+_JOINERS = {"and", "of", "the", "for", "on", ""}
 # words of "how many/much" questions that are not what is counted
 _NOT_HEAD = word_set("exactly roughly approximately about money time")
 # question words that say "when" but are no topic
@@ -70,7 +74,7 @@ def question_kind(question: str, head: str = "phrase") -> Kind | None:
     if _TIME_Q.search(question):
         return Kind("time")
     m = _SPEAKER_Q.search(question)
-    if m and re.search(r"[A-Z]", m.group(1)):  # a name, not "what did they say"
+    if m and _is_name(m.group(1)):  # a name, not "what did they say"
         return Kind("speaker", m.group(1).strip(), (m.group(2) or "").strip())
     return None
 
@@ -78,6 +82,15 @@ def question_kind(question: str, head: str = "phrase") -> Kind | None:
 
 
 Said = Callable[[str, list[str], float], "bool | None"]
+
+
+def _is_name(phrase: str) -> bool:
+    """True for a speaker's name or titled name ("Russia's deputy foreign minister", "Lavrov and
+    Blinken"): capitalised words, titles and joiners only, at most 8 words."""
+    words = phrase.split()
+    return (0 < len(words) <= 8 and any(w[:1].isupper() for w in words)
+            and all(w[:1].isupper() or name_key(w) in TITLE_WORDS or name_key(w) in _JOINERS
+                    for w in words))
 
 
 def missing_kind(question: str, passages: Sequence[str], *, said: Said | None = None,

@@ -41,6 +41,10 @@ def test_dates_and_quantities(text, date, qty):
     ("What did Dmitry Peskov say about unilateral concessions?",
      Kind("speaker", "Dmitry Peskov", "unilateral concessions")),
     ("What did they say?", None),                           # no name: no speaker to check
+    ("What did the State Department say?", Kind("speaker", "the State Department")),  # "State" no verb
+    ("What did Lavrov and Blinken agree in their phone call?", Kind("speaker", "Lavrov and Blinken")),
+    ("What did Russia's deputy foreign minister say?", Kind("speaker", "Russia's deputy foreign minister")),
+    ("What did the talks in Geneva call for?", None),      # not a speaker's name
     ("Why did the talks fail?", None),
 ])
 def test_question_kinds(question, kind):
