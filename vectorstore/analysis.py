@@ -113,14 +113,19 @@ class AnalysisStore:
 
     def headers(self, doc_ids: Iterable[str] | None = None) -> dict[str, ArticleAnalysis]:
         """Analyses without their ledger entries (title, outlet, date, mentions), by doc_id."""
-        rows = self._run("SELECT doc_id, content_hash, version, title, outlet, date, mentions "
-                         "FROM articles")
-        wanted = None if doc_ids is None else set(doc_ids)
+        sql = "SELECT doc_id, content_hash, version, title, outlet, date, mentions FROM articles"
+        if doc_ids is None:
+            rows = self._run(sql)
+        else:  # read only the rows asked for (a question's few sources, not the whole corpus)
+            ids, rows = list(dict.fromkeys(doc_ids)), []
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                rows += self._run(f"{sql} WHERE doc_id IN ({','.join('?' * len(part))})", part)
         return {
             d: ArticleAnalysis(doc_id=d, content_hash=h, version=v, title=t, outlet=o,
                                date=dt.date.fromisoformat(day) if day else None,
                                mentions=json.loads(m))
-            for d, h, v, t, o, day, m in rows if wanted is None or d in wanted
+            for d, h, v, t, o, day, m in rows
         }
 
     def quotes_of(self, actor: str) -> list[Quote]:
