@@ -70,15 +70,13 @@ def question_kind(question: str, head: str = "phrase") -> Kind | None:
             cut = _PREPOSITION.search(head_text)
             head_text = head_text[: cut.start()] if cut else head_text
         return Kind("quantity", " ".join(t for t in head_text.split()
-                                         if not content_tokens(t) or content_tokens(t)[0] not in _NOT_HEAD))
+                                         if not set(content_tokens(t)) & _NOT_HEAD))
     if _TIME_Q.search(question):
         return Kind("time")
     m = _SPEAKER_Q.search(question)
     if m and _is_name(m.group(1)):  # a name, not "what did they say"
         return Kind("speaker", m.group(1).strip(), (m.group(2) or "").strip())
     return None
-
-
 
 
 Said = Callable[[str, list[str], float], "bool | None"]
@@ -98,22 +96,21 @@ def missing_kind(question: str, passages: Sequence[str], *, said: Said | None = 
                  ) -> Kind | None:
     """The kind the passages lack (None when they could answer, or the question has no kind).
 
-    `said(name, about, share)` answers whether the ledger holds a statement by `name` inside
-    the passages whose sentence has at least `share` of the `about` words (and one; empty
-    `about`: a statement on anything). None: the name is unknown to the registry, so nothing is
-    concluded (the share is `about_share`). A "when" question's dated sentence needs
-    `time_share` of the question's topic words.
+    `said(name, about, about_share)` answers whether the ledger holds a statement by `name`
+    inside the passages whose sentence has that share of the `about` words (see `ledger_said`);
+    None means the name is unknown, so nothing is concluded. A "when" question's dated sentence
+    needs `time_share` of the question's topic words.
     """
     kind = question_kind(question, head)
     if kind is None:
         return None
     sentences = [s for p in passages for s in sentences_of(p)]
     if kind.kind == "quantity":
-        head = content_tokens(kind.subject)
+        counted = content_tokens(kind.subject)
         for s in sentences:
             if has_quantity(s):
                 toks = set(content_tokens(s))
-                if all(in_pool(t, toks) for t in head) and (head or _shares(question, toks)):
+                if all(in_pool(t, toks) for t in counted) and (counted or _shares(question, toks)):
                     return None
         return kind
     if kind.kind == "time":
