@@ -20,7 +20,7 @@ import numpy as np
 
 from bench.fill import CHUNKS_PER_SOURCE, SentencePool, make_chunks
 from bench.report import QUERIES, corpus_queries, machine, save_section
-from vectorstore.fts_query import lexical_hits
+from vectorstore.fts_query import POSTINGS_BUDGET, lexical_hits
 from vectorstore.ftsindex import FtsIndex
 
 N_SCORED = 100  # what hybrid search asks the lexical side for (LEXICAL_SCORED x fetch_k = 5 x 20)
@@ -78,11 +78,15 @@ def render(rows: list[dict], cmd: str, size: int, build_s: float, n_q: int, reps
              "unbounded query's top 5 / top 20 also in the bounded query's, mean (worst query).", "",
              "Rule \"score with all\": the rarest words (within the budget) choose the rows, every query "
              "word scores them (vectorstore/fts_query.bounded_expression); \"leave out\": the commoner "
-             "words are left out of the query (the rule before).", "",
+             "words are left out of the query (the rule before). \"index merged\": the same index after "
+             "FtsIndex.tidy merged its segments into one b-tree (what an ingest run does once the index "
+             "grew by a tenth); the rows above it are the index as written, segment by segment.", "",
              "| postings budget | rule | p50 | p95 | top-5 overlap | top-20 overlap |",
              "|---:|---|---:|---:|---:|---:|"]
     for r in rows:
         name = f"{r['budget']:,}" if r["budget"] else "no bound"
+        if "merged_s" in r:
+            name += f", index merged (took {r['merged_s']:.1f} s)"
         rule = "-" if not r["budget"] else "score with all" if r["score_all"] else "leave out"
         lines.append(f"| {name} | {rule} | {r['p50']:.1f} | {r['p95']:.1f} | {r['o5']:.2f} ({r['o5_min']:.2f}) | "
                      f"{r['o20']:.2f} ({r['o20_min']:.2f}) |")
@@ -95,9 +99,10 @@ def main() -> None:
     ap.add_argument("--budgets", default="0,10000,5000,2500,1000")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--index", type=Path, default=None, help="keep the index here (reused if it exists)")
+    ap.add_argument("--merge", action="store_true", help="then merge the index (FtsIndex.tidy) and measure again")
     ap.add_argument("--no-save", action="store_true")
     a = ap.parse_args()
-    cmd = f"python -m bench.bench_lexical --size {a.size} --budgets {a.budgets} --reps {a.reps}"
+    cmd = f"python -m bench.bench_lexical --size {a.size} --budgets {a.budgets} --reps {a.reps}" + " --merge" * a.merge
     pool = SentencePool()
     queries = QUERIES + corpus_queries(pool.sentences, 12)
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +110,10 @@ def main() -> None:
         build_s = build(path, pool, a.size)
         idx = FtsIndex(path)
         rows = run(idx, queries, [int(x) for x in a.budgets.split(",")], a.reps)
+        if a.merge:  # the same index merged into one b-tree, as an ingest run leaves it
+            merge_s = idx.tidy(growth=0.0)
+            for r in run(idx, queries, [POSTINGS_BUDGET], a.reps)[:1]:
+                rows.append({**r, "merged_s": merge_s})
         idx.close()
     md = render(rows, cmd, a.size, build_s, len(queries), a.reps)
     print(md)

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from store_helpers import make_article, para_chunks
 
@@ -104,6 +105,43 @@ def test_add_replace_remove_touch_only_their_rows(tmp_path):
     assert _found(idx, "blorptastic") == [] and idx.source("a.txt") is None
     assert _rowids(idx, "b.txt") == b_rows and not idx.query_terms().has("blorptastic")
     assert set(idx.sources()) == {"b.txt", "c.txt"}
+
+
+def test_vectors_are_kept_beside_their_chunks_and_leave_with_them(tmp_path):
+    rng = np.random.default_rng(0)
+    a, b = _chunks("a.txt", DOCS["a.txt"]), _chunks("b.txt", DOCS["b.txt"])
+    va, vb = rng.standard_normal((len(a), 8)), rng.standard_normal((len(b), 8))
+    idx = FtsIndex(tmp_path / "x.sqlite3")
+    idx.replace_sources([("a.txt", a, va), ("b.txt", b, vb), ("c.txt", _chunks("c.txt", DOCS["c.txt"]))])
+    got = idx.vectors([c.id for c in a + b] + ["nope"])
+    assert set(got) == {c.id for c in a + b}  # c.txt came without vectors, "nope" is unknown
+    assert all(np.array_equal(got[c.id], v.astype(np.float32)) for c, v in zip(b, vb, strict=True))
+    new_a = _chunks("a.txt", "Blorptastic envoys met in Geneva.")
+    idx.replace_sources([("a.txt", new_a)])  # replaced without vectors: the old ones go
+    assert idx.vectors([c.id for c in a + new_a]) == {}
+    idx.delete_source("b.txt")
+    assert idx._read("SELECT count(*) FROM vecs")[0][0] == 0
+
+    class Store:  # the store's side of fill_vectors: vectors by id, one lacking
+        asked: list[str] = []
+
+        def embeddings_of(self, ids):
+            self.asked += ids
+            return {cid: np.full(8, i, np.float32) for i, cid in enumerate(ids) if cid != new_a[0].id}
+
+    assert idx.fill_vectors(Store(), batch=2) == idx.count() - 1
+    assert set(idx.vectors(Store.asked)) == set(Store.asked) - {new_a[0].id}
+
+
+def test_tidy_merges_once_the_index_grew_and_finds_the_same(tmp_path):
+    idx = _index(tmp_path / "x.sqlite3", DOCS)
+    before = {q: idx.search(idx.query_terms().expand(q), 5) for q in ("Zajarova talks", "aid to Kiev")}
+    assert idx.tidy() is not None  # never merged: due
+    assert idx.tidy() is None  # nothing added since
+    idx.replace_sources([("d.txt", _chunks("d.txt", "Envoys met in Geneva."))])  # a quarter more rows
+    assert idx.tidy(growth=0.5) is None and idx.tidy(growth=0.1) is not None
+    idx.delete_source("d.txt")
+    assert all(idx.search(idx.query_terms().expand(q), 5) == hits for q, hits in before.items())
 
 
 def test_survives_a_restart(tmp_path):

@@ -78,6 +78,28 @@ def test_store_writes_that_bypass_the_index_are_synced_per_source(fake_store):
     assert ZAK not in {p.source for p in r.search("Zajarova", 5)}
 
 
+def test_lexical_only_hits_get_their_cosine_from_the_index_not_chroma(fake_store, monkeypatch):
+    _, e, store = fake_store
+    r = HybridRetriever(store=store, embedder=e, k=5, fetch_k=5)  # 5 a side: some BM25-only winners
+    q = "Ryabkov unilateral concessions Zajarova Peskow"
+    r.search(q, 5)  # syncs the index (it copies the vectors of writes that bypassed it)
+    asked: list[list[str]] = []
+    real = store.embeddings_of
+    monkeypatch.setattr(store, "embeddings_of", lambda ids: asked.append(list(ids)) or real(ids))
+    qvec = e.embed_query(q)
+    dense = {cid for cid, _ in store.query_ids(qvec, 5)}
+    top = r.search(q, 5)
+    late = [p for p in top if p.chunk.id not in dense]
+    assert late and not any(asked)  # BM25-only winners, and no Chroma call for their vectors
+    truth = store.embeddings_of([p.chunk.id for p in late])
+    assert all(p.dense_score == pytest.approx(float(truth[p.chunk.id] @ qvec), abs=1e-5) for p in late)
+    idx = r.index()  # an index from before vectors were kept: Chroma is asked, the scores are the same
+    with idx._tx() as db:
+        db.execute("DELETE FROM vecs")
+    asked.clear()
+    assert r.search(q, 5) == top and sorted(sum(asked, [])) == sorted(p.chunk.id for p in late)
+
+
 def test_ingest_writes_through_to_the_index(seeds_dir, seed_texts, tmp_path):
     s, e = get_settings(), FakeEmbeddings()
     store, ds = ChunkStore.open(s, e), DocStore(s.articles_dir)

@@ -25,9 +25,14 @@ def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
     for b in range(0, len(todo), batch_sources):
         part = todo[b : b + batch_sources]
         by_source: dict[str, list[Chunk]] = {s: [] for s in part}
-        for c in store.get_chunks(store.ids_of(part)):
+        ids = store.ids_of(part)
+        for c in store.get_chunks(ids):
             by_source[c.source].append(c)
-        index.replace_sources([(s, sorted(cs, key=lambda c: (c.index, c.start)))
-                               for s, cs in by_source.items()])
+        vecs = store.embeddings_of(ids)
+        items = []
+        for s, found in by_source.items():
+            cs = sorted(found, key=lambda c: (c.index, c.start))
+            items.append((s, cs, [vecs[c.id] for c in cs] if all(c.id in vecs for c in cs) else None))
+        index.replace_sources(items)
     index.set_generation(gen, gone)
     return len(gone) + len(todo)

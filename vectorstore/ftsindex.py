@@ -1,9 +1,9 @@
 """The lexical index on disk: SQLite FTS5 with bm25(), updated per source, shared by processes.
 
 One SQLite file per store (PARLEY_DATA_DIR/lexical/COLLECTION-HASH.sqlite3, WAL mode: the page,
-the CLI and an ingest in another process share it) holds each chunk's fields and text (BM25 hits
-need no round-trip to Chroma), an FTS5 table over title and text, and the vocabulary (for
-spelling variants). Adding or removing an article touches only its rows; nothing is rebuilt and
+the CLI and an ingest in another process share it) holds each chunk's fields, text and vector
+(BM25 hits need no round-trip to Chroma, not even for their cosine), an FTS5 table over title and
+text, and the vocabulary (for spelling variants). Adding or removing an article touches only its rows; nothing is rebuilt and
 nothing grows in memory with the corpus. Writers through Parley update Chroma and this index;
 any other change (another host on the same Chroma server, an older data directory, a crash
 between the two writes) shows as a store generation this index has not seen, and `sync`
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from parley.core.schema import Chunk, content_hash
 from vectorstore.fts_query import LexicalHits, chunks_by_id, lexical_hits
 from vectorstore.fts_sync import sync_index
 from vectorstore.fts_terms import QueryTerms, chunk_terms, term_shape
+from vectorstore.fts_vectors import fill_missing, put_vectors, vectors_by_id
 from vectorstore.sqlite_read import fetch_all
 from vectorstore.store import chunk_metadata
 
@@ -50,7 +52,16 @@ END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO fts (fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text);
 END;
+CREATE TABLE IF NOT EXISTS vecs (rowid INTEGER PRIMARY KEY, vec BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunks_ad_vec AFTER DELETE ON chunks BEGIN
+    DELETE FROM vecs WHERE rowid = old.rowid;
+END;
 """
+# An ingest run ends by merging the FTS5 index's segments into one b-tree when the index grew by
+# this share since the last merge (the merges of an index grown to N rows rewrite ~11 N rows in
+# all: a geometric series; 10 s for 1M chunks here). A merged index answers the search benches' queries in about half the time: `python -m
+# bench.bench_lexical --size 100000 --merge` (bench/RESULTS-scale.md, "The lexical side alone").
+MERGE_GROWTH = 0.1
 _CACHE_PAGES_KIB = 16_384  # SQLite page cache per connection: bounded, whatever the corpus size
 _SQL_VARS = 500  # ids per IN (...) list
 _indexes: dict[Path, FtsIndex] = {}
@@ -131,9 +142,12 @@ class FtsIndex:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(gen),))
 
     # --- writes -----------------------------------------------------------------------------
-    def replace_sources(self, items: Sequence[tuple[str, Sequence[Chunk]]], *,
-                        generations: tuple[int, int] | None = None) -> None:
+    def replace_sources(self, items: Sequence[tuple[str, Sequence[Chunk]] | tuple[str, Sequence[Chunk], Any]],
+                        *, generations: tuple[int, int] | None = None) -> None:
         """Make these the only chunks of each source (empty: remove the source).
+
+        An item may carry the chunks' vectors as a third element (the same as the store's); they
+        are kept beside the chunks, so a chunk only BM25 found gets its cosine without Chroma.
 
         `generations`: the store's generation read right before and right after the same change
         was written there. If this index matched the first, it now matches the second (writers
@@ -141,9 +155,11 @@ class FtsIndex:
         """
         with self._tx() as db:
             df: Counter[str] = Counter()  # vocabulary changes, applied once for the whole batch
-            for source, chunks in items:
+            for source, chunks, *vectors in items:
                 self._drop(db, source, df)
                 self._insert(db, source, chunks, df)
+                if vectors and vectors[0] is not None and len(chunks):
+                    put_vectors(db, [c.id for c in chunks], vectors[0])
             self._apply_terms(db, df)
             if generations is not None:
                 row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -225,6 +241,30 @@ class FtsIndex:
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Indexed chunks by id (ids not indexed are left out)."""
         return chunks_by_id(self._read, ids)
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Stored vectors by chunk id (ids without one are left out)."""
+        return vectors_by_id(self._read, ids)
+
+    def fill_vectors(self, store: Any, batch: int = 5_000) -> int:
+        """Copy from `store` the vectors of indexed chunks that have none here (an index made
+        before vectors were kept); returns how many. Nothing to do costs one query."""
+        return fill_missing(self._read, self._tx, store, batch)
+
+    def tidy(self, growth: float = MERGE_GROWTH) -> float | None:
+        """Merge the FTS5 index into one b-tree if it grew by `growth` since the last merge.
+
+        Returns the seconds taken, or None when no merge was due.
+        """
+        n = self.count()
+        row = self._read("SELECT value FROM meta WHERE key = 'merged_at'")
+        if n == 0 or abs(n - (int(row[0][0]) if row else 0)) < growth * n:
+            return None
+        t = time.perf_counter()
+        with self._tx() as db:
+            db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('merged_at', ?)", (str(n),))
+        return time.perf_counter() - t
 
     def query_terms(self) -> QueryTerms:
         """Query expansion over this index's vocabulary (variant lookups cached until a write)."""

@@ -100,6 +100,7 @@ def ingest_paths(
     report = IngestReport(files=len(files))
     lex = lexical or FtsIndex.for_store(store)
     lex.sync(store)  # a crash between the Chroma and index writes shows here, and is mended
+    lex.fill_vectors(store)  # an index from before vectors were kept beside it: once
     pending: list[tuple[Article, list[Chunk], bool]] = []
     pending_chunks = 0
     flush_at = max(1, embedder_batch(embedder) * _FLUSH_BATCHES)
@@ -118,8 +119,7 @@ def ingest_paths(
             at += len(chunks)
         before = store.generation()
         store.replace_sources(items)
-        lex.replace_sources([(doc_id, chunks) for doc_id, chunks, _ in items],
-                            generations=(before, store.generation()))
+        lex.replace_sources(items, generations=(before, store.generation()))
         # the records go last: until one exists, a re-run treats its document as not done
         for article, chunks, existed in pending:
             docstore.put(article, chunks=len(chunks), embedding_model=getattr(embedder, "name", ""))
@@ -166,6 +166,7 @@ def ingest_paths(
             flush()
     flush()
     bar.close()
+    lex.tidy()  # one b-tree again once the index grew by a tenth (vectorstore/ftsindex.MERGE_GROWTH)
     return report
 
 

@@ -27,8 +27,7 @@ from vectorstore.ftsindex import FtsIndex
 from vectorstore.store import ChunkStore
 
 # The embedding model and Chroma (Rust, or HTTP to a server) release the GIL: the query is
-# embedded and the dense side queried on a thread while the lexical side is read, and the
-# vectors of the top lexical hits fetched on another
+# embedded and the dense side queried on a thread while the lexical side is read
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parley-search")
 # BM25 scores are reported for chunks among the LEXICAL_SCORED x fetch_k best lexical matches (the
 # same scan; only the fetch_k best are read back whole); a dense-only hit below them gets
@@ -124,8 +123,6 @@ class HybridRetriever(BaseRetriever):
         weights = idx.query_terms().expand(query)
         hits = idx.hits(weights, fetch, where=self.where, ranked=LEXICAL_SCORED * fetch)  # one FTS5 scan
         lex = hits.top
-        # the vectors of the likely BM25-only winners come while the dense side answers
-        vecs_f = self._submit(self.store.embeddings_of, [c.id for c, _ in lex[:k]])
         qvec, dense = dense_f.result()
 
         by_id: dict[str, Chunk] = {c.id: c for c, _ in lex}
@@ -143,12 +140,13 @@ class HybridRetriever(BaseRetriever):
         )
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
 
-        # chunks found only by BM25 still get a true cosine, from their stored vectors
-        vecs = vecs_f.result()
-        late = [cid for cid in best if cid not in dense_score and cid not in vecs]
-        vecs.update(self.store.embeddings_of(late))
-        for cid in best:
-            if cid not in dense_score and cid in vecs:
+        # chunks found only by BM25 still get a true cosine, from the vectors kept beside the
+        # index (Chroma is asked only for those an older index lacks)
+        late = [cid for cid in best if cid not in dense_score]
+        vecs = {cid: v for cid, v in idx.vectors(late).items() if v.shape == qvec.shape}
+        vecs.update(self.store.embeddings_of([cid for cid in late if cid not in vecs]))
+        for cid in late:
+            if cid in vecs:
                 dense_score[cid] = float(vecs[cid] @ qvec)
         return [
             Passage(chunk=by_id[cid], rank=r, score=fused[cid], dense_score=dense_score.get(cid),

@@ -1,0 +1,58 @@
+"""Chunk vectors beside the lexical index: float32 blobs keyed by the chunk's row.
+
+Hybrid search scores a chunk that only BM25 found with a true cosine; reading its vector here is
+one indexed SQLite read instead of a second Chroma call (which costs about as much as the dense
+query itself: bench/RESULTS-scale.md). Rows leave with their chunk (trigger chunks_ad_vec).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+
+Read = Callable[..., list[tuple]]
+_SQL_VARS = 500  # ids per IN (...) list
+
+
+def put_vectors(db: sqlite3.Connection, ids: Sequence[str], vectors: Any) -> None:
+    """Store the vectors of these (already inserted) chunks, replacing any they had."""
+    vecs = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1) if len(ids) else []
+    db.executemany("INSERT OR REPLACE INTO vecs SELECT rowid, ? FROM chunks WHERE id = ?",
+                   [(v.tobytes(), cid) for cid, v in zip(ids, vecs, strict=True)])
+
+
+def vectors_by_id(read: Read, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored vectors by chunk id (ids with none are left out)."""
+    out: dict[str, np.ndarray] = {}
+    for b in range(0, len(ids), _SQL_VARS):
+        part = list(ids[b : b + _SQL_VARS])
+        marks = ",".join("?" * len(part))
+        for cid, blob in read(f"SELECT c.id, v.vec FROM chunks c JOIN vecs v ON v.rowid = c.rowid "
+                              f"WHERE c.id IN ({marks})", part):
+            out[cid] = np.frombuffer(blob, dtype=np.float32)
+    return out
+
+
+def missing_vector_ids(read: Read, n: int) -> list[str]:
+    """Up to n ids of indexed chunks that have no vector here."""
+    rows = read("SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM vecs v WHERE v.rowid = c.rowid) "
+                "LIMIT ?", (n,))
+    return [r[0] for r in rows]
+
+
+def fill_missing(read: Read, tx: Callable[[], AbstractContextManager[sqlite3.Connection]], store: Any,
+                 batch: int) -> int:
+    """Copy from `store` (embeddings_of) the vectors the index lacks, `batch` ids a call; how many."""
+    done = 0
+    while ids := missing_vector_ids(read, batch):
+        got = store.embeddings_of(ids)
+        with tx() as db:
+            put_vectors(db, list(got), list(got.values()))
+        done += len(got)
+        if len(got) < len(ids):  # the store lacks some: the next sync mends the index
+            break
+    return done
