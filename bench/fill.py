@@ -95,7 +95,6 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
             log(f"  fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
     if in_step:
         lexical.set_generation(store.generation())
-    spent["merge_s"] = lexical.tidy() or 0.0  # as an ingest run ends
     return spent
 
 
@@ -148,7 +147,6 @@ def bulk_fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: in
     store._bump()  # once: readers see the change
     if in_step:
         lexical.set_generation(store.generation())
-    spent["merge_s"] = lexical.tidy() or 0.0  # as an ingest run ends
     return spent
 
 

@@ -1,4 +1,4 @@
-"""Query terms for the FTS5 index: vocabulary rows, spelling-variant expansion, MATCH expressions.
+"""Query terms for the lexical index: vocabulary rows and spelling-variant expansion.
 
 Names reach us spelled many ways ("Zakharova"/"Zajarova", "Peskov"/"Peskow", "Kyiv"/"Kiev"), so
 query words are expanded with the corpus words that parley.text's one spelling-variant matcher
@@ -6,11 +6,7 @@ pairs with them, and those variants score at a discount. The vocabulary lives in
 `terms` table, keyed by first letter and stem length, so a lookup reads only the few words that
 could be variants, not the whole vocabulary.
 
-FTS5's bm25() cannot weight terms, but it sums over the phrases of a query, so a term written
-twice counts twice: weights are applied as repetitions in half steps (`WEIGHT_STEPS`). Each
-repetition costs a pass over the term's postings (quarter steps made the scan ~2x slower);
-recall on the Q&A fixtures was the same or better with half steps (scale helper, 2026-12-01:
-recall@1 0.87 vs 0.86, recall@5 1.0 for both, 63 answerable items, seeds).
+The weights go to the BM25 index as per-word boosts (vectorstore/bm25_index.py).
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ from parley.text.words import POLICY, STOPWORDS, spelling_variants, stem, token_
 from parley.text.words import can_vary as matchable
 from parley.text.words import tokens as tokenize
 
-WEIGHT_STEPS = 2  # weight 1.0 = the term written twice; 0.8 -> 2 (1.0), 0.5 and 0.25 -> 1 (0.5)
 _CACHE_MAX = 50_000  # variant lookups kept per index (cleared on every write anyway)
 
 
@@ -40,21 +35,6 @@ def _in_vocabulary(term: str) -> bool:
 def chunk_terms(title: str, text: str) -> set[str]:
     """The words of a chunk that go into the vocabulary (those that can have variants)."""
     return {t for t in token_set(f"{title}\n{text}") if _in_vocabulary(t)}
-
-
-def phrase(term: str) -> str:
-    """A term as an FTS5 phrase (FTS5 tokenises inside the quotes as it indexed)."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def match_expression(weights: dict[str, float]) -> tuple[str, int]:
-    """An FTS5 MATCH expression for weighted terms, and the factor its bm25() is scaled by."""
-    phrases = []
-    for term, w in sorted(weights.items()):
-        if not any(ch.isalnum() for ch in term):
-            continue
-        phrases += [phrase(term)] * max(1, round(w * WEIGHT_STEPS))
-    return " OR ".join(phrases), WEIGHT_STEPS
 
 
 class QueryTerms:

@@ -166,7 +166,6 @@ def ingest_paths(
             flush()
     flush()
     bar.close()
-    lex.tidy()  # one b-tree again once the index grew by a tenth (vectorstore/ftsindex.MERGE_GROWTH)
     return report
 
 

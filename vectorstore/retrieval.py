@@ -2,9 +2,9 @@
 
 `HybridRetriever` is a LangChain `BaseRetriever` (Documents carry the chunk's fields and scores in
 metadata) and also offers `search()` returning typed `Passage`s. The BM25 side is the on-disk
-FTS5 index beside the store (vectorstore/ftsindex.py): nothing is built in memory, and writes
-by other processes are seen as soon as they commit (or, for writers that bypass it, once the
-store's generation counter moves and the index has synced).
+index beside the store (vectorstore/ftsindex.py: rows in SQLite, BM25 by tantivy): nothing is
+built in memory, and writes by other processes are seen as soon as they commit (or, for writers
+that bypass it, once the store's generation counter moves and the index has synced).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class HybridRetriever(BaseRetriever):
         idx = self.index()
         dense_f = self._submit(self._dense, query, vector, fetch)  # embeds the query if need be
         weights = idx.query_terms().expand(query)
-        hits = idx.hits(weights, fetch, where=self.where, ranked=LEXICAL_SCORED * fetch)  # one FTS5 scan
+        hits = idx.hits(weights, fetch, where=self.where, ranked=LEXICAL_SCORED * fetch)
         lex = hits.top
         qvec, dense = dense_f.result()
 
