@@ -6,7 +6,7 @@ Starts `chroma run` on 127.0.0.1, fills it through Parley's write path (bench/fi
 plus the lexical index, synthetic vectors, generated prose), and at each size runs the search
 probe (bench/probe.py) in a fresh process: hybrid search given the query vector, a bare Chroma
 query with the same vector, each side alone, and Chroma's own `$contains` document filter (the
-alternative to our FTS index in server mode). Results go to bench/RESULTS-scale.md after every
+alternative to our lexical index in server mode). Results go to bench/RESULTS-scale.md after every
 size, so a run cut short still leaves the largest size it reached.
 """
 
@@ -96,6 +96,14 @@ def render(rows: list[dict], cmd: str, n_queries: int, reps: int, bulk: bool = F
             f"{p95.get('expand_cold', float('nan')):.1f} | {p95.get('contains_query', float('nan')):.1f} | "
             f"{p95.get('contains_get', float('nan')):.1f} | {r['probe']['rss_mb']:.0f} | "
             f"{r['server_rss_mb']:.0f} | {r['chroma_mb']:.0f} | {r['index_mb']:.0f} |")
+    if rows and rows[0].get("opened", {}).get("kept_chunks"):
+        o, sp = rows[0]["opened"], rows[0]["spent"]
+        lines += ["", f"The store was kept from an earlier run of this bench (`--root`): {o['kept_chunks']:,} "
+                  "chunks were there, and their fill time is not in this run's \"fill s\". Opening its "
+                  f"lexical index took {o['open_s']:.0f} s (an index written before BM25 moved to tantivy: "
+                  "its BM25 built from the SQLite rows)"
+                  + (f"; {sp['vectors_copied']:,} vectors were copied from Chroma into it in "
+                     f"{sp['vectors_s']:.0f} s" if sp.get("vectors_copied") else "") + "."]
     return "\n".join(lines)
 
 
@@ -110,7 +118,7 @@ def main() -> None:
                     help="keep the server's data here (a second run with the same root only tops up)")
     a = ap.parse_args()
     cmd = (f"python -m bench.bench_server --sizes {a.sizes} --reps {a.reps}"
-           + " --no-contains" * a.no_contains + " --bulk" * a.bulk)
+           + " --no-contains" * a.no_contains + " --bulk" * a.bulk + " --root DIR" * bool(a.root))
     fill_to = bulk_fill if a.bulk else fill
     # 4,000-chunk writes into a growing HNSW index on a loaded machine outlast the 30 s default
     os.environ.setdefault("PARLEY_CHROMA_TIMEOUT_S", "600")
@@ -122,7 +130,9 @@ def main() -> None:
             s = get_settings(data_dir=root / "data", chroma_url=url, collection="bench")
             emb = OnnxMiniLM()
             store = ChunkStore.open(s, emb)
-            lex = FtsIndex.for_store(store)
+            kept, t_open = store.count(), time.perf_counter()
+            lex = FtsIndex.for_store(store)  # a kept index from before tantivy: its BM25 is built here
+            opened = {"kept_chunks": kept, "open_s": time.perf_counter() - t_open}
             t = time.perf_counter()
             pool = SentencePool()
             print(f"sentence pool: {time.perf_counter() - t:.0f} s", flush=True)
@@ -140,7 +150,7 @@ def main() -> None:
                 fill_s += time.perf_counter() - t
                 print(f"{n:,} chunks: fill {fill_s:.0f} s total ({spent})", flush=True)
                 r = probe(env, queries, vectors, a.reps, not a.no_contains, root)
-                rows.append({"chunks": r["chunks"], "fill_s": fill_s, "probe": r, "spent": spent,
+                rows.append({"chunks": r["chunks"], "fill_s": fill_s, "probe": r, "spent": spent, "opened": opened,
                              "server_rss_mb": rss_mb(proc.pid), "chroma_mb": du_mb(root / "db"),
                              "index_mb": du_mb(lex.path.parent)})
                 print(json.dumps(rows[-1]), flush=True)

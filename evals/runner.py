@@ -35,8 +35,10 @@ QA_CHOICE_STEPS = ("qa_rerank", "qa_answerable", "qa_line")
 SEEDS_DIR = REPO / "seeds"
 # the code that turns a prompt into an answer / a stance: an edit to it makes a cell stale
 CHAIN_MODULES = {"qa": ("chains.qa", "chains.citations", "chains.guard", "vectorstore.retrieval",
-                        "chains.evidence", "chains.evidence_choice", "chains.choice",
-                        "chains.abstain", "chains.answer_check", "chains.synthesis"),
+                        "vectorstore.ftsindex", "vectorstore.fts_query", "vectorstore.bm25_index",
+                        "vectorstore.fts_terms", "chains.evidence", "chains.evidence_choice",
+                        "chains.choice", "chains.abstain", "chains.answer_kind",
+                        "parley.text.expressions", "chains.answer_check", "chains.synthesis"),
                  "stance": ("chains.stance", "chains.stance_select", "chains.stance_cues",
                             "chains.choice", "chains.guard", "parley.ledger.build",
                             "parley.ledger.attrib", "parley.ledger.people", "parley.ledger.marks")}
