@@ -40,9 +40,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    """`chroma run` on a free port, log to a file; returns once its heartbeat answers."""
-    port = _free_port()
+def start_server(root: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """`chroma run` on `port` (0: a free one), log to a file; returns once its heartbeat answers."""
+    port = port or _free_port()
     log = (root / "server.log").open("wb")
     proc = subprocess.Popen([str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
@@ -100,10 +100,9 @@ def render(rows: list[dict], cmd: str, n_queries: int, reps: int, bulk: bool = F
         o, sp = rows[0]["opened"], rows[0]["spent"]
         lines += ["", f"The store was kept from an earlier run of this bench (`--root`): {o['kept_chunks']:,} "
                   "chunks were there, and their fill time is not in this run's \"fill s\". Opening its "
-                  f"lexical index took {o['open_s']:.0f} s (an index written before BM25 moved to tantivy: "
-                  "its BM25 built from the SQLite rows)"
-                  + (f"; {sp['vectors_copied']:,} vectors were copied from Chroma into it in "
-                     f"{sp['vectors_s']:.0f} s" if sp.get("vectors_copied") else "") + "."]
+                  f"lexical index took {o['open_s']:.0f} s; looking for vectors it lacked and copying them "
+                  f"from Chroma ({sp.get('vectors_copied', 0):,} copied) took {sp.get('vectors_s', 0):.0f} s, "
+                  "counted in \"fill s\"."]
     return "\n".join(lines)
 
 
@@ -116,6 +115,9 @@ def main() -> None:
     ap.add_argument("--bulk", action="store_true", help="fill by the bench's bulk path (not Parley's write path)")
     ap.add_argument("--root", type=Path, default=None,
                     help="keep the server's data here (a second run with the same root only tops up)")
+    ap.add_argument("--port", type=int, default=0,
+                    help="the server's port (the lexical index's file is named after the store's URL: "
+                         "give a kept root's port to reuse its index)")
     a = ap.parse_args()
     cmd = (f"python -m bench.bench_server --sizes {a.sizes} --reps {a.reps}"
            + " --no-contains" * a.no_contains + " --bulk" * a.bulk + " --root DIR" * bool(a.root))
@@ -125,7 +127,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = a.root or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        proc, url = start_server(root)
+        proc, url = start_server(root, a.port)
         try:
             s = get_settings(data_dir=root / "data", chroma_url=url, collection="bench")
             emb = OnnxMiniLM()
@@ -145,8 +147,7 @@ def main() -> None:
                 t = time.perf_counter()
                 spent = fill_to(store, lex, pool, n, log=lambda m: print(m, flush=True))
                 t_v = time.perf_counter()  # a store kept from before vectors sat beside the index
-                if filled := lex.fill_vectors(store):
-                    spent.update(vectors_copied=filled, vectors_s=time.perf_counter() - t_v)
+                spent.update(vectors_copied=lex.fill_vectors(store), vectors_s=time.perf_counter() - t_v)
                 fill_s += time.perf_counter() - t
                 print(f"{n:,} chunks: fill {fill_s:.0f} s total ({spent})", flush=True)
                 r = probe(env, queries, vectors, a.reps, not a.no_contains, root)

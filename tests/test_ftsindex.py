@@ -131,6 +131,11 @@ def test_vectors_are_kept_beside_their_chunks_and_leave_with_them(tmp_path):
 
     assert idx.fill_vectors(Store(), batch=2) == idx.count() - 1
     assert set(idx.vectors(Store.asked)) == set(Store.asked) - {new_a[0].id}
+    Store.asked = []  # again: only the one the store lacks is asked for
+    assert idx.fill_vectors(Store()) == 0 and Store.asked == [new_a[0].id]
+    idx.replace_sources([("a.txt", new_a, np.ones((len(new_a), 8)))])
+    Store.asked = []  # nothing missing any more: not even looked for
+    assert idx.fill_vectors(Store()) == 0 and idx.fill_vectors(Store()) == 0 and Store.asked == []
 
 
 def test_a_writer_that_dies_between_the_two_commits_is_mended(tmp_path, monkeypatch):

@@ -28,7 +28,7 @@ from vectorstore.fts_query import LexicalHits, chunks_by_id, lexical_hits
 from vectorstore.fts_rows import Row, apply_terms, body, drop_source, insert_source, open_db
 from vectorstore.fts_sync import sync_index
 from vectorstore.fts_terms import QueryTerms
-from vectorstore.fts_vectors import fill_missing, put_vectors, vectors_by_id
+from vectorstore.fts_vectors import fill_missing, mark_missing, put_vectors, vectors_by_id
 from vectorstore.sqlite_read import fetch_all
 
 _SQL_VARS = 500  # ids per IN (...) list
@@ -161,6 +161,8 @@ class FtsIndex:
                 self._adds += insert_source(db, source, chunks, df)
                 if vectors and vectors[0] is not None and len(chunks):
                     put_vectors(db, [c.id for c in chunks], vectors[0])
+                elif len(chunks):
+                    mark_missing(db)
             apply_terms(db, df)
             if generations is not None:
                 row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
