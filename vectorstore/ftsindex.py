@@ -82,7 +82,7 @@ class FtsIndex:
                 yield db
                 if self._drops or self._adds:
                     self._bm25.reload()
-                    self._write_bm25(db, rebuild=self._bm25.stamp() != self._file_stamp(db))
+                    self._write_bm25(db, rebuild=(self._bm25.stamp() or 0) != self._file_stamp(db))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
