@@ -79,10 +79,7 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
         v = nrng.standard_normal((n, store.dim)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         spent["texts_s"] += time.perf_counter() - t
-        at, writes = 0, []
-        for source, cs in items:
-            writes.append((source, cs, v[at : at + len(cs)]))
-            at += len(cs)
+        writes = _with_vectors(items, v)
         # the two writes overlap (Chroma's work is in Rust or the server, SQLite's in C); the
         # index takes the store's generation once at the end (the bench is the only writer)
         chroma = _POOL.submit(_timed, store.replace_sources, writes)
@@ -99,6 +96,7 @@ def fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: int, *,
 
 
 def _with_vectors(items: list, v: np.ndarray) -> list:
+    """(source, chunks) items as (source, chunks, their rows of v), in order."""
     out, at = [], 0
     for source, cs in items:
         out.append((source, cs, v[at : at + len(cs)]))

@@ -102,10 +102,6 @@ class Bm25Index:
         hits = s.search(tantivy.Query.term_query(SCHEMA, "source", STAMP), 1, count=False).hits
         return int(s.fast_field_values("stamp", [hits[0][1]])[0]) if hits else None
 
-    def count(self) -> int:
-        """Chunk documents (the stamp document left out)."""
-        return max(0, self._searcher.num_docs - (self.stamp() is not None))
-
     def search(self, weights: dict[str, float], n: int,
                within: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """The n best rows by BM25 for weighted words (each word's score times its weight).

@@ -8,11 +8,11 @@ from typing import Any
 
 from parley.core.schema import Chunk
 from vectorstore.bm25_index import Bm25Index
+from vectorstore.sqlite_read import read_in
 from vectorstore.store import chunk_from_record
 from vectorstore.where import where_sql
 
 Read = Callable[..., list[tuple]]
-_SQL_VARS = 500  # ids per IN (...) list
 _COLS = "c.rowid, c.id, c.source, c.cstart, c.cend, c.cindex, c.doc_hash, c.title, c.outlet, c.date, c.text"
 # Chroma metadata keys -> SQL over the chunks table (absent title is stored as '')
 WHERE_COLUMNS = {
@@ -40,13 +40,7 @@ def _chunk(row: Sequence[Any]) -> Chunk:
 
 def chunks_by_id(read: Read, ids: Sequence[str]) -> dict[str, Chunk]:
     """Indexed chunks by id (ids not indexed are left out)."""
-    out: dict[str, Chunk] = {}
-    for b in range(0, len(ids), _SQL_VARS):
-        part = list(ids[b : b + _SQL_VARS])
-        marks = ",".join("?" * len(part))
-        for row in read(f"SELECT {_COLS} FROM chunks c WHERE c.id IN ({marks})", part):
-            out[row[1]] = _chunk(row)
-    return out
+    return {row[1]: _chunk(row) for row in read_in(read, f"SELECT {_COLS} FROM chunks c WHERE c.id IN ({{marks}})", ids)}
 
 
 def lexical_hits(read: Read, bm25: Bm25Index, weights: dict[str, float], n: int,
@@ -62,24 +56,15 @@ def lexical_hits(read: Read, bm25: Bm25Index, weights: dict[str, float], n: int,
         cond, params = where_sql(where, WHERE_COLUMNS)
         within = [r[0] for r in read(f"SELECT c.rowid FROM chunks c WHERE {cond}", params)]
     best = bm25.search(weights, max(n, ranked, 0), within)
-    extra: dict[int, str] = {}
-    for b in range(0, len(also), _SQL_VARS):
-        part = list(also[b : b + _SQL_VARS])
-        extra.update(read(f"SELECT rowid, id FROM chunks WHERE id IN ({','.join('?' * len(part))})",
-                                part))
+    extra: dict[int, str] = dict(read_in(read, "SELECT rowid, id FROM chunks WHERE id IN ({marks})", also))
     allowed = set(within) if within is not None else None
     scored = dict(bm25.search(weights, len(extra), [r for r in extra if allowed is None or r in allowed]))
     top, tail = best[: max(n, 0)], best[max(n, 0) :]
     want = {r for r, _ in top} | set(extra)
-    found = {}
-    if want:
-        marks = ",".join("?" * len(want))
-        found = {r[0]: _chunk(r) for r in read(f"SELECT {_COLS} FROM chunks c WHERE c.rowid IN ({marks})",
-                                                     list(want))}
+    found = {r[0]: _chunk(r) for r in read_in(read, f"SELECT {_COLS} FROM chunks c WHERE c.rowid IN ({{marks}})",
+                                              list(want))}
     ids = {r: c.id for r, c in found.items()}
-    for b in range(0, len(tail), _SQL_VARS):
-        part = [r for r, _ in tail[b : b + _SQL_VARS]]
-        ids.update(read(f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(part))})", part))
+    ids.update(read_in(read, "SELECT rowid, id FROM chunks WHERE rowid IN ({marks})", [r for r, _ in tail]))
     return LexicalHits(top=[(found[r], s) for r, s in top if r in found],
                        scores={cid: scored.get(r, 0.0) for r, cid in extra.items()},
                        chunks={cid: found[r] for r, cid in extra.items() if r in found},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from parley.core.errors import StoreError
@@ -111,5 +111,11 @@ def insert_source(db: sqlite3.Connection, source: str, chunks: Sequence[Chunk], 
     hashes = {c.doc_hash for c in chunks}
     db.execute("INSERT INTO sources VALUES (?, ?, ?)",
                (source, hashes.pop() if len(hashes) == 1 else None, len(chunks)))
-    return [(r, source, body(t, x)) for r, t, x in
-            db.execute("SELECT rowid, title, text FROM chunks WHERE source = ?", (source,))]
+    return list(bm25_rows(db, source))
+
+
+def bm25_rows(db: sqlite3.Connection, source: str | None = None) -> Iterator[Row]:
+    """What the BM25 index takes of one source's chunks, or of every chunk (a rebuild)."""
+    cond, params = ("WHERE source = ?", (source,)) if source is not None else ("", ())
+    for r, s, t, x in db.execute(f"SELECT rowid, source, title, text FROM chunks {cond}", params):
+        yield r, s, body(t, x)

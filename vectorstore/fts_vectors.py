@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.sqlite_read import read_in
+
 Read = Callable[..., list[tuple]]
-_SQL_VARS = 500  # ids per IN (...) list
 
 
 def put_vectors(db: sqlite3.Connection, ids: Sequence[str], vectors: Any) -> None:
@@ -27,14 +28,8 @@ def put_vectors(db: sqlite3.Connection, ids: Sequence[str], vectors: Any) -> Non
 
 def vectors_by_id(read: Read, ids: Sequence[str]) -> dict[str, np.ndarray]:
     """Stored vectors by chunk id (ids with none are left out)."""
-    out: dict[str, np.ndarray] = {}
-    for b in range(0, len(ids), _SQL_VARS):
-        part = list(ids[b : b + _SQL_VARS])
-        marks = ",".join("?" * len(part))
-        for cid, blob in read(f"SELECT c.id, v.vec FROM chunks c JOIN vecs v ON v.rowid = c.rowid "
-                              f"WHERE c.id IN ({marks})", part):
-            out[cid] = np.frombuffer(blob, dtype=np.float32)
-    return out
+    sql = "SELECT c.id, v.vec FROM chunks c JOIN vecs v ON v.rowid = c.rowid WHERE c.id IN ({marks})"
+    return {cid: np.frombuffer(blob, dtype=np.float32) for cid, blob in read_in(read, sql, ids)}
 
 
 # in row order, so both tables are read front to back (in id order the vector lookups jump about

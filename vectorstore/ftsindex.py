@@ -25,13 +25,12 @@ from typing import Any
 from parley.core.schema import Chunk, content_hash
 from vectorstore.bm25_index import Bm25Index
 from vectorstore.fts_query import LexicalHits, chunks_by_id, lexical_hits
-from vectorstore.fts_rows import Row, apply_terms, body, drop_source, insert_source, open_db
+from vectorstore.fts_rows import Row, apply_terms, bm25_rows, drop_source, insert_source, open_db
 from vectorstore.fts_sync import sync_index
 from vectorstore.fts_terms import QueryTerms
 from vectorstore.fts_vectors import fill_missing, mark_missing, put_vectors, vectors_by_id
-from vectorstore.sqlite_read import fetch_all
+from vectorstore.sqlite_read import fetch_all, read_in
 
-_SQL_VARS = 500  # ids per IN (...) list
 _indexes: dict[Path, FtsIndex] = {}
 _indexes_lock = threading.Lock()
 
@@ -81,8 +80,7 @@ class FtsIndex:
             try:
                 yield db
                 if self._drops or self._adds:
-                    self._bm25.reload()
-                    self._write_bm25(db, rebuild=(self._bm25.stamp() or 0) != self._file_stamp(db))
+                    self._write_bm25(db, rebuild=not self._bm25_current(db))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -91,18 +89,18 @@ class FtsIndex:
             db.execute("COMMIT")
             self.local_writes += 1
 
-    def _file_stamp(self, db: sqlite3.Connection) -> int:
+    def _bm25_current(self, db: sqlite3.Connection) -> bool:
+        """True when the BM25 index (as last committed, by any process) is at this file's stamp."""
+        self._bm25.reload()
         row = db.execute("SELECT value FROM meta WHERE key = 'bm25_stamp'").fetchone()
-        if row is not None:
-            return int(row[0])
         # never stamped: 0 (the BM25 index's "never written") while there are no rows to rank
-        return -1 if db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() else 0
+        mine = int(row[0]) if row else -1 if db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() else 0
+        return (self._bm25.stamp() or 0) == mine
 
     def _write_bm25(self, db: sqlite3.Connection, rebuild: bool) -> None:
         stamp = secrets.randbits(62) + 1  # never 0 or -1, and no stale stamp can match it by chance
         if rebuild:
-            rows = ((r, s, body(t, x)) for r, s, t, x in db.execute("SELECT rowid, source, title, text FROM chunks"))
-            self._bm25.write([], rows, stamp, everything=True)
+            self._bm25.write([], bm25_rows(db), stamp, everything=True)
         else:
             self._bm25.write(self._drops, self._adds, stamp)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('bm25_stamp', ?)", (str(stamp),))
@@ -110,12 +108,10 @@ class FtsIndex:
     def mend(self) -> bool:
         """Rebuild the BM25 index from the rows if it is not at this file's stamp; True if it was."""
         with self._lock:
-            self._bm25.reload()
-            if (self._bm25.stamp() or 0) == self._file_stamp(self._db):
+            if self._bm25_current(self._db):
                 return False
             with self._tx() as db:  # under the write lock, look again: a writer may just have finished
-                self._bm25.reload()
-                if (self._bm25.stamp() or 0) == self._file_stamp(db):
+                if self._bm25_current(db):
                     return False
                 self._write_bm25(db, rebuild=True)
             return True
@@ -196,12 +192,8 @@ class FtsIndex:
 
     def has_chunks(self, ids: Sequence[str]) -> bool:
         """True when every one of these chunk ids is indexed."""
-        found = 0
-        for b in range(0, len(ids), _SQL_VARS):
-            part = list(ids[b : b + _SQL_VARS])
-            marks = ",".join("?" * len(part))
-            found += self._read(f"SELECT count(*) FROM chunks WHERE id IN ({marks})", part)[0][0]
-        return found == len(set(ids))
+        found = read_in(self._read, "SELECT count(*) FROM chunks WHERE id IN ({marks})", ids)
+        return sum(n for (n,) in found) == len(set(ids))
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Indexed chunks by id (ids not indexed are left out)."""

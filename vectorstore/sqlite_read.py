@@ -1,13 +1,24 @@
-"""One locked SQLite read with one-line errors, for Parley's SQLite files (analysis, lexical index)."""
+"""Locked SQLite reads with one-line errors, for Parley's SQLite files (analysis, lexical index)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from parley.core.errors import StoreError
+
+SQL_VARS = 500  # values per IN (...) list
+
+
+def read_in(read: Callable[..., list[tuple]], sql: str, keys: Sequence[Any]) -> list[tuple]:
+    """The rows of `sql` for `keys`, whose `{marks}` takes their placeholders, SQL_VARS at a time."""
+    rows: list[tuple] = []
+    for b in range(0, len(keys), SQL_VARS):
+        part = list(keys[b : b + SQL_VARS])
+        rows += read(sql.replace("{marks}", ",".join("?" * len(part))), part)
+    return rows
 
 
 def fetch_all(db: sqlite3.Connection, lock: AbstractContextManager[Any], sql: str,
