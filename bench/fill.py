@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from bench.corpus import ArticleGenerator
 from parley.core.schema import Chunk, content_hash
+from vectorstore.chunk_meta import chunk_metadata
 from vectorstore.ftsindex import FtsIndex
-from vectorstore.store import MAX_BATCH, ChunkStore, chunk_metadata
+from vectorstore.store import MAX_BATCH, ChunkStore
 
 CHUNKS_PER_SOURCE = 4
 WRITE_CHUNKS = 4000  # chunks per store write (Chroma refuses batches above ~5,461 rows)
@@ -112,9 +114,11 @@ def bulk_fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: in
     sources), added straight to the Chroma collection in MAX_BATCH-row `add` calls (no per-source
     replace: no lookup of a source's old ids, no generation bump per write; the bench is the only
     writer and adds only new sources), while the lexical index takes the same sources through
-    its own write path. The generation moves once at the end, and the index takes it.
+    its own write path, and the store's per-source rows take theirs after each `add`. The
+    generation moves once at the end, and the index takes it.
     """
     have = store.count()
+    rows_whole = have == 0 or store.rows.complete()
     in_step = lexical.synced_generation() == store.generation() or (have == 0 and lexical.count() == 0)
     nrng = np.random.default_rng([seed, have])
     spent = {"chroma_s": 0.0, "lexical_s": 0.0, "texts_s": 0.0, "chunks": 0}
@@ -131,9 +135,7 @@ def bulk_fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: in
         spent["texts_s"] += time.perf_counter() - t
         if pending is not None:
             spent["chroma_s"] += pending.result()
-        pending = _POOL.submit(_timed, partial(col.add, ids=[c.id for c in chunks], embeddings=v,
-                                               metadatas=[chunk_metadata(c) for c in chunks],
-                                               documents=[c.text for c in chunks]))
+        pending = _POOL.submit(_timed, partial(_add, col, store, items, chunks, v))
         spent["lexical_s"] += _timed(lexical.replace_sources, _with_vectors(items, v))
         have += len(chunks)
         spent["chunks"] += len(chunks)
@@ -142,10 +144,19 @@ def bulk_fill(store: ChunkStore, lexical: FtsIndex, pool: SentencePool, upto: in
             log(f"  bulk fill: {have:,} chunks (chroma {spent['chroma_s']:.0f} s, index {spent['lexical_s']:.0f} s)")
     if pending is not None:
         spent["chroma_s"] += pending.result()
+    if rows_whole:
+        store.rows.set_complete()
     store._bump()  # once: readers see the change
     if in_step:
         lexical.set_generation(store.generation())
     return spent
+
+
+def _add(col: Any, store: ChunkStore, items: list[tuple[str, list[Chunk]]], chunks: list[Chunk],
+         v: np.ndarray) -> None:
+    col.add(ids=[c.id for c in chunks], embeddings=v, metadatas=[chunk_metadata(c) for c in chunks],
+            documents=[c.text for c in chunks])
+    store.rows.put({s: (cs[0].doc_hash, len(cs)) for s, cs in items})
 
 
 def _timed(fn: Callable[..., object], *args: object) -> float:

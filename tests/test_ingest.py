@@ -120,7 +120,9 @@ def test_interrupted_ingest_is_redone(tmp_path, seed_texts, monkeypatch):
     # and a half-deleted document: its chunk count no longer matches its record
     victim = ds.ids()[0]
     ids = [c.id for c in store.all_chunks() if c.source == victim]
-    store._bump()  # a delete cut short: every store write moves the generation before it starts
+    # a delete cut short: every store write marks its sources and moves the generation first
+    store.rows.mark([victim])
+    store._bump()
     store._col.delete(ids=ids[:1])
     r = ingest_paths(paths, s, e, store, ds, progress=False, **HAND_READERS)
     # the three documents stored before the crash but without a record are not embedded again

@@ -8,8 +8,8 @@ from typing import Any
 
 from parley.core.schema import Chunk
 from vectorstore.bm25_index import Bm25Index
+from vectorstore.chunk_meta import chunk_from_record
 from vectorstore.sqlite_read import read_in
-from vectorstore.store import chunk_from_record
 from vectorstore.where import where_sql
 
 Read = Callable[..., list[tuple]]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from parley.core.errors import StoreError
 from parley.core.schema import Chunk
+from vectorstore.chunk_meta import chunk_metadata
 from vectorstore.fts_terms import chunk_terms, term_shape
-from vectorstore.store import chunk_metadata
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -39,7 +39,7 @@ class Problem(BaseModel):
 def diagnose(store: ChunkStore, docstore: DocStore) -> list[Problem]:
     """Every disagreement between the two stores, records first."""
     out: list[Problem] = []
-    sources = store.sources()
+    sources = store.recount_sources()  # the ground truth, and the per-source rows mended to it
     recorded: set[str] = set()
     for path, rec in docstore.scan():
         if rec is None:

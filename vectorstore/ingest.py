@@ -22,7 +22,7 @@ from parley.core.errors import IngestError
 from parley.core.schema import Article, Chunk
 from parley.core.settings import Settings
 from vectorstore.chunking import chunk_article
-from vectorstore.docid import assign_id
+from vectorstore.docid import Claims, Roots, assign_id
 from vectorstore.docstore import DocStore
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.loader import iter_article_paths, read_article
@@ -32,8 +32,13 @@ from vectorstore.store import ChunkStore
 Reader = Callable[[Path], Article]
 Chunker = Callable[[Article], list[Chunk]]
 
-# embed this many chunks per flush: big enough to keep the model's batches full across small files
-_FLUSH_BATCHES = 4
+# Chunks embedded per flush, in embedder batches: the first flush is small so that the first
+# articles are searchable within seconds; each later one doubles up to the cap. The embedder
+# sorts a flush's texts by length before batching, so a bigger flush pads less: on bench/corpus.py
+# chunks, padded tokens over real ones were 1.117 at 64 texts a call, 1.038 at 256, 1.023 at 512
+# (scratch measure recorded in bench/RESULTS-scale.md), and 64-text calls ran ~7% slower.
+_FIRST_FLUSH_BATCHES = 4
+_MAX_FLUSH_BATCHES = 32
 
 
 class IngestReport(BaseModel):
@@ -103,12 +108,13 @@ def ingest_paths(
     lex.fill_vectors(store)  # an index from before vectors were kept beside it: once
     pending: list[tuple[Article, list[Chunk], bool]] = []
     pending_chunks = 0
-    flush_at = max(1, embedder_batch(embedder) * _FLUSH_BATCHES)
-    seen: dict[str, str] = {}  # doc id -> absolute path, for this run
+    flush_at = max(1, embedder_batch(embedder) * _FIRST_FLUSH_BATCHES)
+    flush_cap = max(1, embedder_batch(embedder) * _MAX_FLUSH_BATCHES)
+    seen, given = Claims(), Roots(roots)  # ids taken in this run; the paths it was given
     bar = ProgressReporter(len(files), sum(_size(p) for p in files), show=progress, callback=on_progress)
 
     def flush() -> None:
-        nonlocal pending_chunks
+        nonlocal pending_chunks, flush_at
         if not pending:
             return
         texts = [c.text for _, chunks, _ in pending for c in chunks]
@@ -133,12 +139,13 @@ def ingest_paths(
             on_stored([article for article, _, _ in pending])
         pending.clear()
         pending_chunks = 0
+        flush_at = min(flush_cap, flush_at * 2)
 
     for path in files:
         bar.update(files=1, nbytes=_size(path))
         try:
             # ids never collide: dirA/report.txt and dirB/report.txt are two documents
-            article = assign_id(read(path), path, roots, docstore, seen)
+            article = assign_id(read(path), path, given, docstore, seen)
             chunks = chunk(article)
             if not chunks:
                 raise IngestError(f"{path}: no article text left to index after cleaning")

@@ -8,7 +8,6 @@ to know when their BM25 index is stale, even when another process wrote.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -26,47 +25,14 @@ from vectorstore.chroma_open import (
     record_count,
     refuse_blank_file,
 )
+from vectorstore.chunk_meta import chunk_from_record, chunk_metadata
+from vectorstore.source_rows import SourceRows, Summary, summarise
 
 MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
 _PAGE = 5000
 _META_MODEL, _META_DIM, _META_GEN = "embedding_model", "embedding_dim", "generation"
 
 log = logging.getLogger(__name__)
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """A chunk's fields as Chroma metadata (no text, no None values, date as ISO string)."""
-    meta: dict[str, Any] = {
-        "source": chunk.source,
-        "start": chunk.start,
-        "end": chunk.end,
-        "index": chunk.index,
-        "doc_hash": chunk.doc_hash,
-    }
-    # Chroma metadata cannot hold None: absent keys mean "unknown"
-    for key in ("title", "outlet"):
-        if getattr(chunk, key):
-            meta[key] = getattr(chunk, key)
-    if chunk.date:
-        meta["date"] = chunk.date.isoformat()
-    return meta
-
-
-def chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
-    """Rebuild a Chunk from a Chroma row."""
-    date = meta.get("date")
-    return Chunk(
-        id=cid,
-        source=meta["source"],
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        index=int(meta["index"]),
-        doc_hash=meta["doc_hash"],
-        title=meta.get("title"),
-        outlet=meta.get("outlet"),
-        date=dt.date.fromisoformat(date) if date else None,
-    )
 
 
 class ChunkStore:
@@ -104,6 +70,9 @@ class ChunkStore:
             )
             raise StoreError(f"cannot open collection '{name}' in {self.where}: {msg}; {hint}") from e
         self._check_model()
+        self.rows = SourceRows(client, name, self._call)  # per-source summary (source_rows.py)
+        if not self.rows.complete() and self.count() == 0:
+            self.rows.set_complete()  # an empty store's rows are all there
         if check and self.count() == 0 and (n := record_count(settings)):
             raise StoreError(disagree_message(f"the chunk store {self.where} holds no chunks", n, settings))
 
@@ -187,6 +156,7 @@ class ChunkStore:
                 parts.append(vecs)
         vecs = np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
         old = set(self.ids_of([src for src, _, _ in items]))
+        self.rows.mark([src for src, _, _ in items])
         self._bump()  # before as well as after: a write cut short still shows as a change
         # upsert first so the source stays searchable; a crash here leaves extras that a re-run removes
         for b in range(0, len(chunks), MAX_BATCH):
@@ -202,16 +172,19 @@ class ChunkStore:
         stale = sorted(old - {c.id for c in chunks})
         for b in range(0, len(stale), MAX_BATCH):
             self._call("delete", self._col.delete, ids=stale[b : b + MAX_BATCH])
+        self.rows.put({src: (cs[0].doc_hash if cs else None, len(cs)) for src, cs, _ in items})
         self._bump()
 
     def delete_source(self, source: str) -> int:
         """Remove every chunk of `source`; return how many were removed."""
         ids = self.ids_of([source])
         if ids:
+            self.rows.mark([source])
             self._bump()  # before as well as after: a delete cut short still shows as a change
         for b in range(0, len(ids), MAX_BATCH):
             self._call("delete", self._col.delete, ids=ids[b : b + MAX_BATCH])
         if ids:
+            self.rows.put({source: (None, 0)})
             self._bump()
         return len(ids)
 
@@ -226,15 +199,42 @@ class ChunkStore:
                 return
             offset += _PAGE
 
-    def sources(self) -> dict[str, dict[str, Any]]:
-        """Per source: the doc_hash its chunks carry and how many chunks it has."""
-        out: dict[str, dict[str, Any]] = {}
+    def sources(self) -> Summary:
+        """Per source: the doc_hash its chunks carry and how many chunks it has.
+
+        Read from the per-source rows (one lookup per bucket); sources being written, or whose
+        write was cut short, are counted from their chunks; a store without complete rows is
+        counted whole once (`recount_sources`).
+        """
+        if not self.rows.complete():
+            return self.recount_sources()
+        out, dirty = self.rows.read()
+        for b in range(0, len(dirty), 500):
+            part = dirty[b : b + 500]
+            where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
+            got = self._call("get", self._col.get, where=where, include=["metadatas"])
+            summarise(got["metadatas"], out)
+        return out
+
+    def scan_sources(self) -> Summary:
+        """`sources` from every chunk's metadata (the ground truth; reads the whole store)."""
+        out: Summary = {}
         for got in self._pages(["metadatas"]):
-            for meta in got["metadatas"]:
-                entry = out.setdefault(meta["source"], {"doc_hash": meta["doc_hash"], "chunks": 0})
-                entry["chunks"] += 1
-                if entry["doc_hash"] != meta["doc_hash"]:
-                    entry["doc_hash"] = None  # mixed hashes: a half-done replace; redo it
+            summarise(got["metadatas"], out)
+        return out
+
+    def recount_sources(self) -> Summary:
+        """Count every source from its chunks and rewrite the per-source rows to match.
+
+        The rows are marked complete only if no write moved the store during the count.
+        """
+        gen = self.generation()
+        out = self.scan_sources()
+        had, dirty = self.rows.read()
+        self.rows.put({**{s: (None, 0) for s in [*had, *dirty] if s not in out},
+                       **{s: (v["doc_hash"], v["chunks"]) for s, v in out.items()}})
+        if self.generation() == gen:
+            self.rows.set_complete()
         return out
 
     def all_chunks(self) -> list[Chunk]:
