@@ -101,8 +101,8 @@ def render(r: dict, cmd: str) -> str:
         f"{sum(r['chunks_pipe']):,} | {sum(r['pipe_s']):.0f} | {pipe_rate:.1f} |",
         f"| **pipeline / bare model** | | | **{pipe_rate / raw_rate:.2f}** (target >= 0.9) |", "",
         f"Per slice (pipeline / bare): {per}.", "",
-        f"Searchable: the first articles {r['first_searchable_s']:.1f} s after the start (each batch of "
-        f"~64 chunks is searchable once written); all {r['articles']:,} after {sum(r['pipe_s']):.0f} s of "
+        f"Searchable: the first articles {r['first_searchable_s']:.1f} s after the start (each batch is "
+        f"searchable once written: the first 64 chunks, each later batch twice the last, up to 512); all {r['articles']:,} after {sum(r['pipe_s']):.0f} s of "
         f"ingest (the end of the run). Store {r['stored']:,} chunks, lexical index {r['indexed']:,}, "
         f"index in step with the store: {r['in_step']}; the last article found by a search: {r['last_found']}. "
         f"Peak memory of the bench process (model, both paths): {r['peak_rss_mb']:.0f} MB.",

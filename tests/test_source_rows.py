@@ -10,6 +10,7 @@ import pytest
 from store_helpers import make_article, para_chunks
 
 from parley.core.settings import get_settings
+from vectorstore import source_rows
 from vectorstore.embeddings import FakeEmbeddings
 from vectorstore.source_rows import BUCKETS, SUFFIX, bucket_of
 from vectorstore.store import ChunkStore
@@ -50,9 +51,15 @@ def test_rows_follow_writes_and_agree_with_the_chunks(fake, monkeypatch):
     assert set(want) == {"a.txt", "c.txt"} and store.sources() == want
     rows, dirty = store.rows.read()
     assert rows == want and dirty == []
-    # the read is one lookup per bucket, never the chunk collection's offset paging
+    # the read never pages the chunk collection; past _ONE_CALL rows it is one lookup per bucket
     monkeypatch.setattr(store, "_pages", lambda include: pytest.fail("read the chunks"))
     assert store.sources() == want
+    monkeypatch.setattr(source_rows, "_ONE_CALL", 0)
+    calls = []
+    real_get = store.rows._col.get
+    monkeypatch.setattr(store.rows._col, "get", lambda **kw: calls.append(kw) or real_get(**kw))
+    assert store.sources() == want
+    assert len(calls) == BUCKETS and all("offset" not in kw for kw in calls)
 
 
 def test_a_write_cut_short_is_counted_from_its_chunks(fake):

@@ -5,7 +5,8 @@ page's corpus table) the chunk collection's metadata had to be read whole, in pa
 and Chroma's cost per page grows with the offset: at 1M chunks on a `chroma run` server the
 read had not finished after 13 minutes (bench/RESULTS-scale.md). Here each source is one small
 row in a companion collection, placed in one of `BUCKETS` buckets by a stable hash of its name,
-so a full read is one `where` lookup per bucket (an indexed metadata match), never an offset.
+so a full read is one `where` lookup per bucket (an indexed metadata match), never an offset;
+up to 5,000 rows, one call reads them all (64 lookups cost ~30 ms on a five-source store).
 
 Writes: a writer marks its sources dirty (chunks = -1) before it touches their chunks and puts
 the final row after; a reader that meets a dirty row (a write under way, or one a kill cut
@@ -25,6 +26,7 @@ BUCKETS = 64
 SUFFIX = ".sources"
 _DIRTY = -1
 _WRITE = 5000  # rows per Chroma call (it refuses batches above ~5,461)
+_ONE_CALL = 5000  # up to this many rows, read them all in one call (no offset, no buckets)
 _COMPLETE = "complete"
 
 Summary = dict[str, dict[str, Any]]  # source -> {"doc_hash": str | None, "chunks": int}
@@ -78,8 +80,10 @@ class SourceRows:
         """Every row: (source -> {"doc_hash", "chunks"}, the dirty sources)."""
         out: Summary = {}
         dirty: list[str] = []
-        for b in range(BUCKETS):
-            got = self._call("get", self._col.get, where={"bucket": b}, include=["metadatas"])
+        small = self._call("count", self._col.count) <= _ONE_CALL  # then one call beats 64 lookups
+        for b in [None] if small else range(BUCKETS):
+            got = self._call("get", self._col.get, where=None if b is None else {"bucket": b},
+                             include=["metadatas"])
             for source, meta in zip(got["ids"], got["metadatas"], strict=True):
                 if int(meta["chunks"]) == _DIRTY:
                     dirty.append(source)
