@@ -78,7 +78,8 @@ class Parley:
 
     @cached_property
     def retriever(self) -> Any:
-        return HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k)
+        return HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k,
+                               parallel=self.settings.parallel_search)
 
     def langchain_vectorstore(self) -> Any:
         """The chunk store as a read-only LangChain VectorStore (langchain_chroma.Chroma)."""

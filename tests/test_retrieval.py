@@ -15,7 +15,7 @@ from vectorstore.docstore import DocStore
 from vectorstore.embeddings import FakeEmbeddings, OnnxMiniLM
 from vectorstore.ftsindex import FtsIndex
 from vectorstore.ingest import ingest_paths
-from vectorstore.retrieval import HybridRetriever, passages_from_documents, rrf
+from vectorstore.retrieval import HybridRetriever, open_retriever, passages_from_documents, rrf
 from vectorstore.store import ChunkStore
 from vectorstore.where import matches_where
 
@@ -189,3 +189,11 @@ def test_sequential_and_parallel_search_agree(fake_store):
     for q in ("What did Zakharova say about negotiations?", "aid to Kyiv", "Ryabkov"):
         assert HybridRetriever(store=store, embedder=e, parallel=False).search(q, 5) == \
             HybridRetriever(store=store, embedder=e).search(q, 5)
+
+
+def test_parallel_search_is_a_setting(fake_store, monkeypatch):
+    _, e, store = fake_store
+    assert open_retriever(get_settings(), embedder=e, store=store).parallel is True
+    monkeypatch.setenv("PARLEY_PARALLEL_SEARCH", "false")
+    r = open_retriever(get_settings(), embedder=e, store=store)
+    assert r.parallel is False and r.search("aid to Kyiv", 3)

@@ -175,4 +175,5 @@ def open_retriever(settings: Settings, *, embedder: Any = None, store: Any = Non
     """The retriever the settings describe (builds the embedder and store when not given)."""
     embedder = embedder or make_embedder(settings)
     store = store or ChunkStore.open(settings, embedder)
-    return HybridRetriever(store=store, embedder=embedder, k=settings.top_k)
+    return HybridRetriever(store=store, embedder=embedder, k=settings.top_k,
+                           parallel=settings.parallel_search)

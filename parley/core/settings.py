@@ -68,6 +68,10 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
+    # the Chroma query on a thread while the lexical side is read: wins with on-disk Chroma (100k
+    # chunks, p95 4.0 vs 5.1 ms) and a server on another host; loses with a `chroma run` server on
+    # the same few cores (1M chunks, 2 cores: p95 31.5 vs 17.5 ms). bench/RESULTS-scale.md
+    parallel_search: bool = True
     # longest question accepted: the question, ~4 passages of PARLEY_CHUNK_SIZE characters and the
     # answer must share the model's PARLEY_N_CTX=4096 tokens (~4 characters per token)
     max_question_chars: int = Field(2000, ge=20, le=100_000)
