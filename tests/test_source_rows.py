@@ -12,6 +12,8 @@ from store_helpers import make_article, para_chunks
 from parley.core.settings import get_settings
 from vectorstore import source_rows
 from vectorstore.embeddings import FakeEmbeddings
+from vectorstore.fts_sync import sync_index
+from vectorstore.ftsindex import FtsIndex
 from vectorstore.source_rows import BUCKETS, SUFFIX, bucket_of
 from vectorstore.store import ChunkStore
 
@@ -122,3 +124,50 @@ def test_bucket_is_stable_and_spread():
     spread = {bucket_of(f"doc{i}.txt") for i in range(2000)}
     assert len(spread) == BUCKETS
     assert SUFFIX.startswith(".")
+
+
+def _in_step(idx, store):
+    return idx.sources() == store.scan_sources() and idx.synced_generation() == store.generation()
+
+
+def test_a_host_reads_only_the_buckets_another_writer_touched(fake, tmp_path, monkeypatch):
+    store = _filled(fake)
+    idx = FtsIndex(tmp_path / "host.sqlite3")
+    assert sync_index(idx, store) == 3 and _in_step(idx, store)  # first sync: every bucket
+    assert idx.bucket_tokens() == store.source_tokens()
+    other = ChunkStore.open(get_settings(), fake)  # another host writes; this index is not told
+    _put(other, fake, "b.txt", "Zajarova spoke again.\nThere is still no negotiation process.")
+    other.delete_source("c.txt")
+    read = []
+    real = store.rows.read
+    monkeypatch.setattr(store.rows, "read", lambda buckets=None: read.append(buckets) or real(buckets))
+    assert sync_index(idx, store) == 2 and _in_step(idx, store)
+    assert read == [{bucket_of("b.txt"), bucket_of("c.txt")}]
+    # this host's own writes go through its index; a later foreign write is still caught
+    ingest_items = para_chunks(make_article("d.txt", "Own host article.\nWritten through the index."), size=40)
+    before = store.generation()
+    store.replace_sources([("d.txt", ingest_items, fake.embed_array([c.text for c in ingest_items]))])
+    idx.replace_sources([("d.txt", ingest_items, fake.embed_array([c.text for c in ingest_items]))],
+                        generations=(before, store.generation()))
+    _put(other, fake, "a.txt", "A foreign rewrite of a.\nNew words here.")
+    assert sync_index(idx, store) >= 1 and _in_step(idx, store)
+
+
+def test_a_write_between_the_token_read_and_the_rows_read_is_caught_next_time(fake, tmp_path, monkeypatch):
+    store = _filled(fake)
+    idx = FtsIndex(tmp_path / "host.sqlite3")
+    sync_index(idx, store)
+    other = ChunkStore.open(get_settings(), fake)
+    _put(other, fake, "a.txt", "First foreign change.\nIt moves the generation.")
+    real_tokens = store.source_tokens
+
+    def tokens_then_a_write():
+        got = real_tokens()
+        _put(other, fake, "e.txt", "Written after the tokens were read.\nBefore the rows were.")
+        return got
+
+    monkeypatch.setattr(store, "source_tokens", tokens_then_a_write)
+    sync_index(idx, store)
+    monkeypatch.undo()
+    sync_index(idx, store)  # the generation moved again; e.txt's bucket token is one it has not seen
+    assert _in_step(idx, store) and "e.txt" in idx.sources()

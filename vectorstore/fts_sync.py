@@ -2,8 +2,8 @@
 
 Needed only for changes that did not go through the index: another machine writing to the same
 Chroma server, a data directory from before the index existed, a crash between the two writes.
-Cheap when nothing changed (one generation read); otherwise one pass over the store's metadata
-and a fetch of the sources that differ.
+Cheap when nothing changed (one generation read); otherwise a read of the store's per-source rows
+in the buckets that changed since the last sync, and a fetch of the sources that differ.
 """
 
 from __future__ import annotations
@@ -11,15 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 from parley.core.schema import Chunk
+from vectorstore.source_rows import bucket_of
 
 
 def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
-    """Bring `index` in line with `store` if the store's generation moved; returns sources redone."""
+    """Bring `index` in line with `store` if the store's generation moved; returns sources redone.
+
+    Only the buckets of the store's per-source rows whose token changed since the index's last
+    sync are read (vectorstore/source_rows.py); all of them when either side has no tokens yet.
+    """
     gen = store.generation()  # read first: a change during the scan moves it again
     if gen == index.synced_generation():
         return 0
-    have = store.sources()
+    tokens = store.source_tokens()  # before the rows: a write after this shows as a new token
+    seen = index.bucket_tokens()
+    changed = None if tokens is None or seen is None else {b for b, t in tokens.items() if seen.get(b) != t}
+    have = store.sources(changed)
     mine = index.sources()
+    if changed is not None:
+        mine = {s: v for s, v in mine.items() if bucket_of(s) in changed}
     gone = [s for s in mine if s not in have]
     todo = sorted(s for s, v in have.items() if mine.get(s) != v)
     for b in range(0, len(todo), batch_sources):
@@ -34,5 +44,5 @@ def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
             cs = sorted(found, key=lambda c: (c.index, c.start))
             items.append((s, cs, [vecs[c.id] for c in cs] if all(c.id in vecs for c in cs) else None))
         index.replace_sources(items)
-    index.set_generation(gen, gone)
+    index.set_generation(gen, gone, tokens)
     return len(gone) + len(todo)

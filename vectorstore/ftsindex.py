@@ -13,6 +13,7 @@ reconciles per source from Chroma (vectorstore/fts_sync.py).
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import threading
@@ -124,8 +125,9 @@ class FtsIndex:
         row = self._read("SELECT value FROM meta WHERE key = 'generation'")
         return int(row[0][0]) if row else None
 
-    def set_generation(self, gen: int, gone: Sequence[str] = ()) -> None:
-        """Record the store generation this index matches (dropping sources the store lost)."""
+    def set_generation(self, gen: int, gone: Sequence[str] = (), tokens: dict[int, str] | None = None) -> None:
+        """Record the store generation this index matches (dropping sources the store lost), and
+        the store's bucket tokens read before the sync that brought it there (see fts_sync)."""
         with self._tx() as db:
             df: Counter[str] = Counter()
             for s in gone:
@@ -133,6 +135,13 @@ class FtsIndex:
                     self._drops.append(s)
             apply_terms(db, df)
             self._set_generation(db, gen)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('bucket_tokens', ?)", (json.dumps(tokens),))
+
+    def bucket_tokens(self) -> dict[int, str] | None:
+        """The store's bucket tokens as of this index's last sync (None: unknown)."""
+        row = self._read("SELECT value FROM meta WHERE key = 'bucket_tokens'")
+        got = json.loads(row[0][0]) if row else None
+        return {int(b): t for b, t in got.items()} if got else None
 
     def _set_generation(self, db: sqlite3.Connection, gen: int) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(gen),))

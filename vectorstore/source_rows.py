@@ -14,11 +14,17 @@ short) counts that source from its chunks. A store from before these rows (no `c
 in the companion's metadata) is counted from its chunks once and its rows are written; the
 mark is set only if no write happened meanwhile. `ChunkStore.scan_sources` stays the ground
 truth (the doctor uses it).
+
+Each bucket also has a token row (a random value a writer replaces after it marks and again after
+it puts its sources' rows): a reader that remembers the tokens it saw before its last read needs
+to re-read only the buckets whose token changed since (`FtsIndex` keeps them). A writer's token
+always follows its rows, so a change a reader missed still shows as a token it has not seen.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -28,6 +34,11 @@ _DIRTY = -1
 _WRITE = 5000  # rows per Chroma call (it refuses batches above ~5,461)
 _ONE_CALL = 5000  # up to this many rows, read them all in one call (no offset, no buckets)
 _COMPLETE = "complete"
+_TOKEN = -1  # the "bucket" of token rows; their id names the bucket they stand for
+
+
+def _token_id(bucket: int) -> str:
+    return f"~bucket-{bucket:02d}"
 
 Summary = dict[str, dict[str, Any]]  # source -> {"doc_hash": str | None, "chunks": int}
 
@@ -63,9 +74,18 @@ class SourceRows:
             self._call("upsert", self._col.upsert, ids=[s for s, _ in part], embeddings=[[1.0]] * len(part),
                        metadatas=[{"bucket": bucket_of(s), "doc_hash": h, "chunks": n} for s, (h, n) in part])
 
+    def _retoken(self, sources: Iterable[str]) -> None:
+        buckets = sorted({bucket_of(s) for s in sources})
+        if buckets:
+            self._call("upsert", self._col.upsert, ids=[_token_id(b) for b in buckets],
+                       embeddings=[[1.0]] * len(buckets),
+                       metadatas=[{"bucket": _TOKEN, "token": uuid.uuid4().hex} for _ in buckets])
+
     def mark(self, sources: Iterable[str]) -> None:
         """These sources are about to change: readers count them from their chunks until `put`."""
+        sources = list(sources)
         self._upsert({s: ("", _DIRTY) for s in sources})
+        self._retoken(sources)
 
     def put(self, rows: Mapping[str, tuple[str | None, int]]) -> None:
         """The sources' state after a write: (doc_hash, chunks); 0 chunks removes the row."""
@@ -75,16 +95,29 @@ class SourceRows:
             self._upsert(keep)
         for b in range(0, len(gone), _WRITE):
             self._call("delete", self._col.delete, ids=gone[b : b + _WRITE])
+        self._retoken(rows)
 
-    def read(self) -> tuple[Summary, list[str]]:
-        """Every row: (source -> {"doc_hash", "chunks"}, the dirty sources)."""
+    def tokens(self) -> dict[int, str]:
+        """Each bucket's token ("" for a bucket never written since the tokens began)."""
+        got = self._call("get", self._col.get, ids=[_token_id(b) for b in range(BUCKETS)], include=["metadatas"])
+        out = dict.fromkeys(range(BUCKETS), "")
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            out[int(cid.rsplit("-", 1)[1])] = str(meta["token"])
+        return out
+
+    def read(self, buckets: Iterable[int] | None = None) -> tuple[Summary, list[str]]:
+        """The rows (of these buckets; None: all): (source -> {"doc_hash", "chunks"}, the dirty ones)."""
         out: Summary = {}
         dirty: list[str] = []
-        small = self._call("count", self._col.count) <= _ONE_CALL  # then one call beats 64 lookups
-        for b in [None] if small else range(BUCKETS):
+        wanted = sorted(set(range(BUCKETS) if buckets is None else buckets))
+        # up to _ONE_CALL rows, one call beats a lookup per bucket
+        small = len(wanted) > 1 and self._call("count", self._col.count) <= _ONE_CALL
+        for b in [None] if small else wanted:
             got = self._call("get", self._col.get, where=None if b is None else {"bucket": b},
                              include=["metadatas"])
             for source, meta in zip(got["ids"], got["metadatas"], strict=True):
+                if meta["bucket"] == _TOKEN or (b is None and meta["bucket"] not in wanted):
+                    continue
                 if int(meta["chunks"]) == _DIRTY:
                     dirty.append(source)
                 else:

@@ -9,7 +9,7 @@ to know when their BM25 index is stale, even when another process wrote.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from vectorstore.chroma_open import (
     refuse_blank_file,
 )
 from vectorstore.chunk_meta import chunk_from_record, chunk_metadata
-from vectorstore.source_rows import SourceRows, Summary, summarise
+from vectorstore.source_rows import SourceRows, Summary, bucket_of, summarise
 
 MAX_BATCH = 5000  # Chroma refuses batches above ~5,461 rows
 _PAGE = 5000
@@ -199,22 +199,28 @@ class ChunkStore:
                 return
             offset += _PAGE
 
-    def sources(self) -> Summary:
-        """Per source: the doc_hash its chunks carry and how many chunks it has.
+    def sources(self, buckets: Iterable[int] | None = None) -> Summary:
+        """Per source (of these buckets; None: all): the doc_hash its chunks carry, how many chunks.
 
         Read from the per-source rows (one lookup per bucket); sources being written, or whose
         write was cut short, are counted from their chunks; a store without complete rows is
         counted whole once (`recount_sources`).
         """
         if not self.rows.complete():
-            return self.recount_sources()
-        out, dirty = self.rows.read()
+            out = self.recount_sources()
+            keep = None if buckets is None else set(buckets)
+            return out if keep is None else {s: v for s, v in out.items() if bucket_of(s) in keep}
+        out, dirty = self.rows.read(buckets)
         for b in range(0, len(dirty), 500):
             part = dirty[b : b + 500]
             where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
             got = self._call("get", self._col.get, where=where, include=["metadatas"])
             summarise(got["metadatas"], out)
         return out
+
+    def source_tokens(self) -> dict[int, str] | None:
+        """The per-source rows' bucket tokens (source_rows.py); None while the rows are incomplete."""
+        return self.rows.tokens() if self.rows.complete() else None
 
     def scan_sources(self) -> Summary:
         """`sources` from every chunk's metadata (the ground truth; reads the whole store)."""
