@@ -67,19 +67,20 @@ class SourceRows:
         """Mark the rows as covering the whole store."""
         self._call("modify", self._col.modify, metadata={_COMPLETE: 1})
 
+    def _write(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        for b in range(0, len(ids), _WRITE):  # the rows carry no vector of use: a constant 1-d one
+            part = ids[b : b + _WRITE]
+            self._call("upsert", self._col.upsert, ids=part, embeddings=[[1.0]] * len(part),
+                       metadatas=metadatas[b : b + _WRITE])
+
     def _upsert(self, rows: Mapping[str, tuple[str, int]]) -> None:
         items = sorted(rows.items())
-        for b in range(0, len(items), _WRITE):
-            part = items[b : b + _WRITE]
-            self._call("upsert", self._col.upsert, ids=[s for s, _ in part], embeddings=[[1.0]] * len(part),
-                       metadatas=[{"bucket": bucket_of(s), "doc_hash": h, "chunks": n} for s, (h, n) in part])
+        self._write([s for s, _ in items],
+                    [{"bucket": bucket_of(s), "doc_hash": h, "chunks": n} for s, (h, n) in items])
 
     def _retoken(self, sources: Iterable[str]) -> None:
         buckets = sorted({bucket_of(s) for s in sources})
-        if buckets:
-            self._call("upsert", self._col.upsert, ids=[_token_id(b) for b in buckets],
-                       embeddings=[[1.0]] * len(buckets),
-                       metadatas=[{"bucket": _TOKEN, "token": uuid.uuid4().hex} for _ in buckets])
+        self._write([_token_id(b) for b in buckets], [{"bucket": _TOKEN, "token": uuid.uuid4().hex} for _ in buckets])
 
     def mark(self, sources: Iterable[str]) -> None:
         """These sources are about to change: readers count them from their chunks until `put`."""

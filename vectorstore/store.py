@@ -35,6 +35,11 @@ _META_MODEL, _META_DIM, _META_GEN = "embedding_model", "embedding_dim", "generat
 log = logging.getLogger(__name__)
 
 
+def _of_sources(sources: Sequence[str]) -> dict[str, Any]:
+    """A Chroma `where` for the chunks of these sources."""
+    return {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
+
+
 class ChunkStore:
     """Chunks and their vectors in one Chroma collection built by one embedding model."""
 
@@ -129,8 +134,7 @@ class ChunkStore:
 
     def ids_of(self, sources: Sequence[str]) -> list[str]:
         """The ids of every chunk of these sources."""
-        where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
-        got = self._call("get", self._col.get, where=where, include=[])
+        got = self._call("get", self._col.get, where=_of_sources(sources), include=[])
         return list(got["ids"])
 
     def replace_source(self, source: str, chunks: Sequence[Chunk], vectors: Any) -> None:
@@ -212,9 +216,7 @@ class ChunkStore:
             return out if keep is None else {s: v for s, v in out.items() if bucket_of(s) in keep}
         out, dirty = self.rows.read(buckets)
         for b in range(0, len(dirty), 500):
-            part = dirty[b : b + 500]
-            where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
-            got = self._call("get", self._col.get, where=where, include=["metadatas"])
+            got = self._call("get", self._col.get, where=_of_sources(dirty[b : b + 500]), include=["metadatas"])
             summarise(got["metadatas"], out)
         return out
 
