@@ -27,7 +27,7 @@ def model(monkeypatch, seeds_dir, capsys):
 def test_analyse_then_brief_json_reads_the_cache(model, capsys):
     assert main(["analyse"]) == 0
     err = capsys.readouterr().err
-    assert "ledger:" in err and "50 ledger entries" in err
+    assert "ledger:" in err and "52 ledger entries" in err
     assert "stance analysis: " in err and "ETA" in err  # the progress line (not a terminal)
     calls = len(model.calls)
     assert main(["brief", "Russia", "--json"]) == 0

@@ -177,3 +177,17 @@ def test_joint_statements_credit_every_speaker(registry):
         ("We are ready", "Volodymyr Zelenskyy", "ukraine"),
         ("the bridge was repaired", "Antony Blinken", "united-states")]  # "In Kyiv" is no speaker
     assert len({q.id for q in qs}) == len(qs)  # each credit is its own entry
+
+
+def test_a_body_that_released_the_words_states_them_too(registry):
+    text = ("“If Russia is serious about diplomacy, Moscow should stop attacking cities,” said Sullivan, "
+            "who spoke in Rome, according to a statement released by the White House. "
+            "“We are ready,” Peskov said, according to a statement released by the Kremlin. "
+            "“Talks are off,” Blinken said, according to the report.")
+    qs = _quotes(text, registry)
+    serious = [(q.speaker, q.actor, q.kind) for q in qs if q.text.startswith("If Russia is serious")]
+    assert serious == [("Jake Sullivan", "united-states", "direct"), ("White House", "united-states", "direct")]
+    ready = [(q.speaker, q.actor) for q in qs if q.text == "We are ready"]
+    assert ready == [("Dmitry Peskov", "russia"), ("Kremlin", "russia")]
+    # a report is a channel, not a body that speaks
+    assert [q.speaker for q in qs if q.text == "Talks are off"] == ["Antony Blinken"]

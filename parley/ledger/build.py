@@ -35,6 +35,13 @@ _OUTLET_RX = re.compile(
 )
 _TAIL_CHANNEL = re.compile(r",\s*(?:(?:as\s+)?reported\s+by|according\s+to)\b.*$|,\s*[^,]{0,60}\breported$", re.S)
 _EDGE = " \t\n,.;:—–-\x00“”\"«»‘’'"
+# "according to a statement released by the White House", "in a readout issued by the Kremlin":
+# the body that released the words states them too (a co-speaker of the sentence's speaker)
+_RELEASED_BY = re.compile(
+    r"\b(?:according\s+to|in)\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:statement|readout|communiqu[eé]"
+    r"|press\s+release)\s+(?:released|issued|published|put\s+out)\s+(?:\w+\s+)?by\s+"
+    r"((?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})"
+)
 
 
 def _units(sents: list[tuple[int, int]], segs: list[Segment]) -> list[tuple[int, int]]:
@@ -87,7 +94,9 @@ def _resolve(text: str, masked: str, a: int, b: int, mentions: list[Mention], ct
         if an.title and not sp.anonymous:
             sp = replace(sp, title=an.title)
         co = [c for a2, b2 in an.co if (c := ctx.speaker(text[a2:b2], a2)) is not None]
-        sp = replace(sp, pos=an.start, co=tuple(c for c in co if c.name != sp.name))
+        co += [c for m in _RELEASED_BY.finditer(masked, a, b)
+               if (c := ctx.speaker(text[m.start(1) : m.end(1)], m.start(1))) is not None and not c.person]
+        sp = replace(sp, pos=an.start, co=tuple({c.name: c for c in co if c.name != sp.name}.values()))
         ctx.said(sp)
         out.append((an, sp))
     return out
