@@ -160,3 +160,40 @@ def test_upload_ingests_reports_skips_and_remove_drops_chunks(page, tmp_path, se
     remove.click().run()
     assert not at.exception, at.exception
     assert seed.name not in svc.store.sources() and svc.articles() == []
+
+
+def test_corpus_rows_filter_and_page():
+    rows = [{"doc_id": f"{i:03d}.txt", "title": f"Talks {i}" if i % 2 else f"Sanctions {i}",
+             "outlet": "Reuters" if i < 60 else "—", "date": "2022-01-10", "chunks": 3} for i in range(120)]
+    assert len(ui.filter_rows(rows, "")) == 120
+    assert [r["doc_id"] for r in ui.filter_rows(rows, "sanctions REUTERS 05")] == ["050.txt", "052.txt", "054.txt", "056.txt", "058.txt"]
+    assert ui.filter_rows(rows, "no such words") == []
+    part, at, pages = ui.page_of(rows, 3)
+    assert (pages, at, [r["doc_id"] for r in part][:1], len(part)) == (3, 3, ["100.txt"], 20)
+    assert ui.page_of(rows, 99)[1] == 3 and ui.page_of(rows, 0)[1] == 1  # clamped into range
+    assert ui.page_of([], 1) == ([], 1, 1)
+
+
+def test_corpus_filter_narrows_the_table(page, tmp_path, seeds_dir):
+    svc = seeded_service(tmp_path, seeds_dir, fake_model("x"))
+    at = page(svc)
+    assert any(m.value == "#### 5 documents" for m in at.markdown)
+    first = sorted(seeds_dir.glob("*.txt"))[0].name
+    at.text_input(key="corpus_filter").input(first).run()
+    assert not at.exception, at.exception
+    assert any(m.value == "#### 1 of 5 documents" for m in at.markdown)
+    assert [b.key for b in at.button if (b.key or "").startswith("rm_")] == [f"rm_{first}"]
+
+
+def test_corpus_pages_through_the_documents(page, tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setattr(ui, "CORPUS_PAGE", 2)  # 5 seeds: 3 pages of 2, 2, 1
+    svc = seeded_service(tmp_path, seeds_dir, fake_model("x"))
+    at = page(svc)
+    names = sorted(p.name for p in seeds_dir.glob("*.txt"))
+    shown = [b.key for b in at.button if (b.key or "").startswith("rm_")]
+    assert len(shown) == 2 and "Showing 1–2 of 5" in [c.value for c in at.caption]
+    at.number_input(key="corpus_page").set_value(3).run()
+    assert not at.exception, at.exception
+    last = [b.key for b in at.button if (b.key or "").startswith("rm_")]
+    assert len(last) == 1 and last[0][3:] in names and last[0] not in shown
+    assert "Showing 5–5 of 5" in [c.value for c in at.caption]

@@ -126,6 +126,26 @@ def corpus_rows(articles: Sequence[Article], sources: dict[str, dict[str, Any]])
     ]
 
 
+CORPUS_PAGE = 50  # documents per page of the Corpus tab: a screenful (a layout choice, not a measurement)
+
+
+def filter_rows(rows: Sequence[dict], query: str) -> list[dict]:
+    """The rows whose title, outlet, date or document id contain every word of `query` (any case)."""
+    words = query.casefold().split()
+    if not words:
+        return list(rows)
+    def hay(r: dict) -> str:
+        return " ".join(str(r[k]) for k in ("title", "outlet", "date", "doc_id")).casefold()
+    return [r for r in rows if all(w in hay(r) for w in words)]
+
+
+def page_of(rows: Sequence[dict], page: int, size: int = CORPUS_PAGE) -> tuple[list[dict], int, int]:
+    """One page of rows (1-based, clamped into range), the page shown and the number of pages."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, page), pages)
+    return list(rows[(page - 1) * size : page * size]), page, pages
+
+
 # --- briefs --------------------------------------------------------------------------------
 STANCE_ORDER = ["open", "conditional", "noncommittal", "opposed"]
 STANCE_COLOURS = ["#2e7d32", "#f9a825", "#78909c", "#c62828"]

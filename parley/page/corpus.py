@@ -39,8 +39,22 @@ def corpus_tab(svc: Any, articles: dict[str, Any]) -> None:
     except ParleyError as e:
         st.error(view.md_label(e))
         return
-    st.markdown(f"#### {len(rows)} documents")
-    for row in rows:
+    query = st.text_input("Filter documents", key="corpus_filter", placeholder="title, outlet, date or file name")
+    shown = ui.filter_rows(rows, query)
+    if query.strip():
+        st.markdown(f"#### {len(shown)} of {len(rows)} documents")
+    else:
+        st.markdown(f"#### {len(rows)} documents")
+    pages = -(-len(shown) // ui.CORPUS_PAGE)
+    asked = 1
+    if pages > 1:
+        asked = int(st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
+                                    key="corpus_page"))
+    part, at, _ = ui.page_of(shown, asked, ui.CORPUS_PAGE)
+    if pages > 1:
+        first = (at - 1) * ui.CORPUS_PAGE + 1
+        st.caption(f"Showing {first}–{first + len(part) - 1} of {len(shown)}")
+    for row in part:
         cols = st.columns([6, 2.2, 1.2, 1.6], vertical_alignment="center")
         cols[0].markdown(view.corpus_row_html(row["title"], row["doc_id"]), unsafe_allow_html=True)
         cols[1].markdown(view.md_label(row["date"] if row["outlet"] == "—" else f"{row['outlet']} · {row['date']}"))
