@@ -41,7 +41,7 @@ PREFIX = 'News article excerpt: "{s}"\n\nIn short, on {topic}, {actor}'
 
 class Scorer:
     def __init__(self, path: str):
-        import llama_cpp
+        import llama_cpp  # an optional extra: only this experiment needs it here
         self.llm = llama_cpp.Llama(model_path=path, n_ctx=1024, n_threads=2, logits_all=True,
                                    verbose=False)
 
