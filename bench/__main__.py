@@ -31,6 +31,8 @@ BENCHES: dict[str, tuple[str, list[str], list[str], str]] = {
     "sync": ("bench.bench_sync", ["--fill", "20000", "--scan-limit", "30", "--no-save"],
              ["--fill", "100000"],
              "an app host catching up with a store another host wrote to (per-source rows vs offset scan)"),
+    "records": ("bench.bench_records", ["--articles", "2000", "--no-save"], ["--articles", "20000"],
+                "reading every article record (the page, each interaction) vs parsing them all"),
     "ask": ("bench.bench_ask", [], [], "the embedded model answering (see RESULTS-ask.md)"),
     "llm": ("bench.bench_llm", [], [], "embedded model speed"),
     "answer": ("bench.bench_answer", [], [], "evidence-first answers"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import numpy as np
 import pytest
 from store_helpers import make_article, para_chunks
 
+import vectorstore.docstore as docstore_mod
 from parley.core.errors import SettingsError, StoreError
 from parley.core.settings import get_settings
 from vectorstore.chroma_open import parse_url as _parse_url
@@ -149,6 +151,40 @@ def test_docstore_round_trip_atomic_and_delete(settings):
     # a torn/corrupt record reads as absent (so ingest redoes it) instead of crashing
     (settings.articles_dir / "000_x.txt.json").write_text('{"article": {"doc_')
     assert ds.record("000_x.txt") is None and ds.all() == [odd]
+
+
+def _age_folder(folder, seconds: float = 10.0) -> None:
+    """Set a folder's mtime in the past: as if its last write were long ago."""
+    t = time.time() - seconds
+    os.utime(folder, (t, t))
+
+
+def test_docstore_all_parses_each_record_once_and_follows_writes(settings, monkeypatch):
+    ds = DocStore(settings.articles_dir)
+    a, b, c = (make_article(n, t) for n, t in (("a.txt", TEXT_A), ("b.txt", TEXT_B), ("c.txt", TEXT_A)))
+    ds.put(a, chunks=1)
+    ds.put(b, chunks=1)
+    parsed = []
+    real = docstore_mod.DocRecord.model_validate
+    monkeypatch.setattr(docstore_mod.DocRecord, "model_validate",
+                        lambda obj: parsed.append(obj["article"]["doc_id"]) or real(obj))
+    assert [x.doc_id for x in ds.all()] == ["a.txt", "b.txt"] and sorted(parsed) == ["a.txt", "b.txt"]
+    # a folder just written is listed again (a clock tick may hide a write), but nothing re-parsed
+    assert [x.doc_id for x in ds.all()] == ["a.txt", "b.txt"] and len(parsed) == 2
+    _age_folder(settings.articles_dir)
+    ds.all()
+    ds.all()
+    assert len(parsed) == 2  # settled: the cache answers
+    ds.put(c, chunks=1)  # a new record: only it is read
+    assert [x.doc_id for x in ds.all()] == ["a.txt", "b.txt", "c.txt"] and parsed[2:] == ["c.txt"]
+    changed = make_article("a.txt", TEXT_B)
+    ds.put(changed, chunks=2)  # replaced by rename: a new file, read again
+    assert ds.all()[0].text == TEXT_B and parsed[3:] == ["a.txt"]
+    _age_folder(settings.articles_dir)
+    ds.all()
+    ds.delete("b.txt")
+    assert [x.doc_id for x in ds.all()] == ["a.txt", "c.txt"]
+    assert DocStore(settings.articles_dir / "missing").all() == []
 
 
 def test_replace_sources_writes_several_documents_at_once(settings, fake):

@@ -3,6 +3,12 @@
 Citations and the page resolve spans against these records, so `article.text` here is exactly
 the text every span indexes into. Writes are atomic (temp file + rename): a crash leaves either
 the old record or the new one, never half a file.
+
+`all()` is read on every page interaction and every ingest: it keeps the articles it parsed and
+re-reads only when the folder changed (its mtime: every write here is a rename into it, every
+delete an unlink), and then only the files whose inode, size or mtime changed. A folder changed
+less than `_SETTLED_NS` ago is listed again next time (a clock tick can hide a second write);
+a record edited in place by hand is seen after the next write to the folder or a restart.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import json
 import os
 import re
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +28,10 @@ from parley.core.errors import StoreError
 from parley.core.schema import Article, content_hash
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
+# how old the folder's mtime must be before a listing is trusted until it changes: file times
+# come from a coarse clock (a jiffy, 1-10 ms), so a write in the same tick as a listing keeps the
+# mtime; 2 s is far beyond any tick (not measured: a margin)
+_SETTLED_NS = 2_000_000_000
 
 
 class DocRecord(BaseModel):
@@ -35,6 +47,10 @@ class DocStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        # file name -> ((inode, size, mtime), article or None when unreadable)
+        self._files: dict[str, tuple[tuple[int, int, int], Article | None]] = {}
+        self._listed: int | None = None  # the folder mtime the cache is known to match
+        self._lock = threading.Lock()
 
     def _path(self, doc_id: str) -> Path:
         # doc ids are file names; anything unusual is hashed so it cannot escape the directory
@@ -97,18 +113,41 @@ class DocStore:
         return sorted(a.doc_id for a in self.all())
 
     def all(self) -> list[Article]:
-        """Every stored article, sorted by doc_id."""
-        if not self.root.is_dir():
+        """Every stored article, sorted by doc_id (parsed once; see the module's note)."""
+        try:
+            folder = self.root.stat().st_mtime_ns if self.root.is_dir() else None
+        except OSError:
+            folder = None
+        if folder is None:
             return []
-        out = []
-        for p in sorted(self.root.glob("*.json")):
-            if p.name.startswith(".tmp-"):
-                continue
-            try:
-                out.append(DocRecord.model_validate(json.loads(p.read_text(encoding="utf-8"))).article)
-            except (OSError, ValueError):
-                continue
-        return sorted(out, key=lambda a: a.doc_id)
+        with self._lock:
+            if self._listed != folder:
+                self._files = self._relist()
+                self._listed = folder if time.time_ns() - folder > _SETTLED_NS else None
+            files = self._files
+        return sorted((a for _, a in files.values() if a is not None), key=lambda a: a.doc_id)
+
+    def _relist(self) -> dict[str, tuple[tuple[int, int, int], Article | None]]:
+        out = {}
+        with os.scandir(self.root) as it:
+            for e in it:
+                if not e.name.endswith(".json") or e.name.startswith(".tmp-"):
+                    continue
+                try:
+                    st = e.stat()
+                except OSError:
+                    continue
+                key = (st.st_ino, st.st_size, st.st_mtime_ns)
+                old = self._files.get(e.name)
+                if old is not None and old[0] == key:
+                    out[e.name] = old
+                    continue
+                try:
+                    art = DocRecord.model_validate(json.loads(Path(e.path).read_text(encoding="utf-8"))).article
+                except (OSError, ValueError):
+                    art = None
+                out[e.name] = (key, art)
+        return out
 
     def scan(self) -> Iterator[tuple[Path, DocRecord | None]]:
         """Every record file with its record, or None when it cannot be read (for `parley doctor`)."""
