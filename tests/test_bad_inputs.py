@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,17 @@ def test_unwritable_article_store_is_one_line(data, cli, tmp_path):
     cli("ingest", str(tmp_path / "new.txt")).one_line(
         r"^parley: error: cannot write article records in .*articles .*PARLEY_DATA_DIR is a writable folder")
     assert snapshot(data) == before
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
+    """`parley actors | head -0`: the pipe's reader is gone before the output; no error line."""
+    env = {**os.environ, "PARLEY_DATA_DIR": str(tmp_path / "data")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "parley.cli", "actors"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert "error" not in done.stderr.lower() and "Traceback" not in done.stderr, done.stderr

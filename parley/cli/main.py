@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -135,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into a closed pipe stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # stdout replaced by an object without a descriptor
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -144,7 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"parley: error: {e}", file=sys.stderr)
         return 1
     try:
-        return int(args.func(args, settings) or 0)
+        code = int(args.func(args, settings) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, inside these handlers
+        return code
+    except BrokenPipeError:  # `parley brief X | head`: the reader had enough; not an error to report
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, as a shell reports a command its pipe's reader left
     except ParleyError as e:
         print(f"parley: error: {e}", file=sys.stderr)
         return 1
