@@ -14,6 +14,7 @@ from vectorstore import source_rows
 from vectorstore.embeddings import FakeEmbeddings
 from vectorstore.fts_sync import sync_index
 from vectorstore.ftsindex import FtsIndex
+from vectorstore.ingest import own_change, remove_source
 from vectorstore.source_rows import BUCKETS, SUFFIX, bucket_of
 from vectorstore.store import ChunkStore
 
@@ -171,3 +172,23 @@ def test_a_write_between_the_token_read_and_the_rows_read_is_caught_next_time(fa
     monkeypatch.undo()
     sync_index(idx, store)  # the generation moved again; e.txt's bucket token is one it has not seen
     assert _in_step(idx, store) and "e.txt" in idx.sources()
+
+
+def test_a_foreign_write_during_an_own_write_is_not_claimed_as_seen(fake, tmp_path):
+    store = _filled(fake)
+    idx = FtsIndex(tmp_path / "host.sqlite3")
+    sync_index(idx, store)
+    other = ChunkStore.open(get_settings(), fake)
+    own = para_chunks(make_article("d.txt", "Own host article.\nWritten through the index."), size=40)
+    item = ("d.txt", own, fake.embed_array([c.text for c in own]))
+    before, mine = store.generation(), store.local_writes
+    store.replace_sources([item])
+    _put(other, fake, "e.txt", "Another host wrote this.\nBetween our write and our index's.")
+    assert own_change(store, before, mine) is None  # the generation moved by more than our bumps
+    idx.replace_sources([item], generations=own_change(store, before, mine))
+    assert idx.synced_generation() != store.generation()  # so the next search syncs
+    assert sync_index(idx, store) == 1 and _in_step(idx, store) and "e.txt" in idx.sources()
+    # alone, an own write keeps the index in step without a sync
+    before, mine = store.generation(), store.local_writes
+    assert remove_source(store, "d.txt", idx) > 0
+    assert _in_step(idx, store) and sync_index(idx, store) == 0

@@ -155,8 +155,11 @@ class FtsIndex:
         are kept beside the chunks, so a chunk only BM25 found gets its cosine without Chroma.
 
         `generations`: the store's generation read right before and right after the same change
-        was written there. If this index matched the first, it now matches the second (writers
-        that bypass the index between those two reads are caught by the next change or sync).
+        was written there, passed only when nothing but that change moved it
+        (`vectorstore.ingest.own_change`; else None and the next search syncs). If this index
+        matched the first, it now matches the second. Left: two writers whose counter bumps read
+        the same value land on one generation (Chroma has no atomic increment); the bucket tokens
+        still show their change at the next sync.
         """
         with self._tx() as db:
             df: Counter[str] = Counter()  # vocabulary changes, applied once for the whole batch

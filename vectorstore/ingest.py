@@ -123,9 +123,9 @@ def ingest_paths(
         for article, chunks, _ in pending:
             items.append((article.doc_id, chunks, vectors[at : at + len(chunks)]))
             at += len(chunks)
-        before = store.generation()
+        before, mine = store.generation(), store.local_writes
         store.replace_sources(items)
-        lex.replace_sources(items, generations=(before, store.generation()))
+        lex.replace_sources(items, generations=own_change(store, before, mine))
         # the records go last: until one exists, a re-run treats its document as not done
         for article, chunks, existed in pending:
             docstore.put(article, chunks=len(chunks), embedding_model=getattr(embedder, "name", ""))
@@ -190,7 +190,18 @@ def embedder_batch(embedder: Any) -> int:
 
 def remove_source(store: ChunkStore, doc_id: str, lexical: FtsIndex | None = None) -> int:
     """Remove a document's chunks from the store and from the lexical index; returns how many."""
-    before = store.generation()
+    before, mine = store.generation(), store.local_writes
     n = store.delete_source(doc_id)
-    (lexical or FtsIndex.for_store(store)).delete_source(doc_id, generations=(before, store.generation()))
+    (lexical or FtsIndex.for_store(store)).delete_source(doc_id, generations=own_change(store, before, mine))
     return n
+
+
+def own_change(store: ChunkStore, before: int, mine: int) -> tuple[int, int] | None:
+    """(generation before, after) of a write of ours, when nothing but our own bumps moved it.
+
+    `mine` is `store.local_writes` read with `before`. When the generation moved by more than our
+    bumps, another writer changed the store in between: None, so the lexical index does not claim
+    that writer's change as seen and its next sync reads the buckets that changed.
+    """
+    after = store.generation()
+    return (before, after) if after - before == store.local_writes - mine else None
