@@ -13,25 +13,31 @@ from parley.core.schema import StanceLabel
 
 LABELS: tuple[StanceLabel, ...] = ("open", "conditional", "opposed", "noncommittal")
 
-# Lexical cues per label
+# Lexical cues per label (matched after curly apostrophes become straight ones: "don’t know")
 CUES: dict[StanceLabel, re.Pattern[str]] = {
     "opposed": re.compile(
         r"\b(impossible|out of the question|unlikely|refus\w*|rul\w+ out|will not|won't|cannot|"
-        r"can't|unable to|no sense|not agree|reject\w*|denie[sd]|deny)\b", re.I),
+        r"can't|unable to|no sense|not agree|reject\w*|denie[sd]|deny)\b"
+        r"(?!\s+to\s+be\s+(?:named|identified))", re.I),  # "refused to be named": anonymity, not refusal
     "conditional": re.compile(
-        r"\b(if|only if|only as equals|as long as|provided|unless|should stop|must stop|on condition|"
+        # "if" as "whether" ("I don't know if …", "asked if …") is no condition; nor is the idiom
+        # "as long as it takes" (support without an end)
+        r"\b((?<!know )(?<!knows )(?<!knew )(?<!ask )(?<!asked )(?<!wonder )(?<!sure )(?<!see )if|"
+        r"only if|only as equals|as long as(?! it takes)|provided|unless|should stop|must stop|on condition|"
         r"demand\w*|insist\w*|guarantee\w*|but only)\b", re.I),
     "open": re.compile(
         r"\b(open to|always open|ready to|willing|committed to|remain open|dialogue|welcome\w*|"
-        r"move forward|resolv\w+ .{0,20}through)\b", re.I),
+        r"move forward|resolv\w+ .{0,20}through|as long as it takes)\b", re.I),
     "noncommittal": re.compile(
         r"\b(declined to comment|nothing to say|no comment|don't know|do not know|not want to say|"
         r"does not want to say|speculative|neither)\b", re.I),
 }
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 
 def statement_cue(text: str) -> StanceLabel | None:
     """One statement's cue label: refusal beats openness; openness with conditions is conditional."""
+    text = text.translate(_APOSTROPHES)
     hit = {label for label, rx in CUES.items() if rx.search(text)}
     for label in ("opposed", "noncommittal", "conditional", "open"):
         if label in hit:

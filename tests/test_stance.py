@@ -8,7 +8,7 @@ import pytest
 from choice_helpers import logprob_model
 
 from chains.stance import NONE, StanceChain, StanceInput, StancePolicy
-from chains.stance_cues import cue_label
+from chains.stance_cues import cue_label, statement_cue
 from chains.stance_select import select_statements, statements_for
 from parley.core.schema import Quote, SourceSpan
 
@@ -159,6 +159,22 @@ def test_cue_label():
     assert cue_label(["Kremlin spokesman declined to comment on the report."])[0] == "noncommittal"
     assert cue_label(["Meaningful negotiations are impossible."])[0] == "opposed"
     assert cue_label(["The weather was fine."])[0] is None
+
+
+
+def test_cue_readings_that_are_not_what_they_seem():
+    # curly apostrophes, as the seeds print them
+    assert statement_cue("“I don’t know if that’s the case or not,” Peskov said.") == "noncommittal"
+    assert statement_cue("Moscow won’t make concessions.") == "opposed"
+    # "if" as "whether" is no condition; a real "if" still is
+    assert statement_cue("He asked if talks were possible.") is None
+    assert statement_cue("Talks only if Russia stops attacking.") == "conditional"
+    # an idiom of open-ended support, not a condition
+    assert statement_cue("The US would back Ukraine for “as long as it takes.”") == "open"
+    assert statement_cue("Support continues as long as Russia withdraws.") == "conditional"
+    # anonymity is not a refusal
+    assert statement_cue("A spokesman, who refused to be named, said talks would go ahead.") is None
+    assert statement_cue("Russia refused to attend the talks.") == "opposed"
 
 
 # ---- which statements: one function for the brief and the eval ---------------------------

@@ -68,7 +68,8 @@ def test_scores_every_row_with_mapped_predictions():
 def test_off_topic_rows_are_no_position():
     model = scripted({"beach": "offtopic"}, default="open")
     _, rows = score_csv(SAMPLE, *COLS, model, limit=3)
-    assert [r["raw"] for r in rows] == ["open", "open", "none"]
+    # row 2's cues ("out of the question", "reject") at weight 0.5 outweigh the scripted "open"
+    assert [r["raw"] for r in rows] == ["open", "opposed", "none"]
 
 
 def test_without_pred_map_noncommittal_is_an_error_against_none():
