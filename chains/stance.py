@@ -63,6 +63,11 @@ class StancePolicy(BaseModel):
     # (0.507 / 0.487); ECE 0.117, 0.089, 0.052, 0.093: 0.5, chosen on those 52 items (choosing the
     # weight on 4/5 of them and scoring the rest, 5 shuffles: ECE 0.086-0.173)
     cue_weight: float = Field(0.5, ge=0.0, le=1.0)
+    # weight of a statement in its article = (1 - P(off topic)) * max(relevance, 0) ** this, where
+    # relevance is the statement's embedding cosine with the topic (when measured); 0: unweighted.
+    # 2026-12-02 (evals/variants/stance-relevance.yaml): power 1 fixed 2 items and broke 1 of 67
+    # (0.522 vs 0.507) with ECE 0.134 vs 0.052; powers 2 and 4 did worse (0.493): not used
+    relevance_power: float = Field(0.0, ge=0.0)
     # p ** (1/T), renormalised, on the article distribution; 1.0 = as the model said. stance-67:
     # the NLL fit ran to the grid's end (T=20: the distributions carry little information) and
     # raised ECE to 0.086, so none is applied
@@ -186,7 +191,9 @@ class StanceChain(Runnable[StanceInput, Stance]):
         if not labelled:
             return {}
         p_none = math.prod(s.offtopic for s in labelled)
-        weights = [1.0 - s.offtopic for s in labelled]
+        k = self.policy.relevance_power
+        weights = [(1.0 - s.offtopic) * (max(s.relevance, 0.0) ** k if k and s.relevance is not None else 1.0)
+                   for s in labelled]
         wsum = sum(weights)
         dist: dict[str, float] = {}
         for lb in LABELS:
