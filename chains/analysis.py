@@ -32,6 +32,7 @@ import parley.ledger.build as build_rules
 import parley.ledger.marks as marks_rules
 import parley.ledger.people as people_rules
 import parley.text.sentences as sentence_rules
+from chains.stance_cues import CUES
 from parley.actors.registry import ActorRegistry
 from parley.core.schema import Article, ArticleAnalysis, SourceSpan, StatementStance, content_hash
 from parley.ledger.build import extract_quotes
@@ -207,8 +208,10 @@ class StanceCache:
 
 
 def _prompt_digest(chain: Any) -> str:
-    """What identifies the stance step's behaviour: its prompt and its policy (temperature, filter)."""
+    """What identifies the stance step's behaviour: its prompt, its policy (temperature, filter,
+    cue weight) and the lexical cue patterns mixed into each statement's stored distribution."""
     prompt = getattr(chain, "prompt", None)
     policy = getattr(chain, "policy", None)
     return content_hash(str(getattr(prompt, "digest", None) or repr(prompt)),
-                        policy.model_dump_json() if isinstance(policy, BaseModel) else repr(policy))
+                        policy.model_dump_json() if isinstance(policy, BaseModel) else repr(policy),
+                        *(f"{label}:{rx.pattern}" for label, rx in CUES.items()))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 from brief_helpers import brief_service, statement_of
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+import chains.analysis as analysis_mod
 from chains.analysis import StanceJob, analyse_article, ledger_version
+from chains.stance import StanceChain
+from chains.stance_cues import CUES
 from parley.core.schema import SourceSpan, StatementStance
 from vectorstore.analysis import AnalysisStore
 
@@ -107,3 +112,12 @@ def test_stance_cache_survives_a_restart_and_keys_every_input(tmp_path):
               job.model_copy(update={"actor": "ukraine"}).key("qwen", "p1")]
     assert len(set(others) | {key}) == 6 and again.stance_keys(others + [key]) == {key}
     assert job.model_copy(update={"topic": "  Talks "}).key("qwen", "p1") == key
+
+
+def test_stored_stances_are_keyed_by_the_cue_patterns_too(monkeypatch):
+    """A statement's stored distribution mixes in its lexical cue: new cue patterns, new key."""
+    chain = StanceChain(FakeListChatModel(responses=["A"]))  # no model call here
+    before = analysis_mod._prompt_digest(chain)
+    assert analysis_mod._prompt_digest(chain) == before  # stable
+    monkeypatch.setitem(CUES, "open", re.compile(r"\b(open to talks)\b", re.I))
+    assert analysis_mod._prompt_digest(chain) != before
