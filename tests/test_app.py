@@ -197,3 +197,18 @@ def test_corpus_pages_through_the_documents(page, tmp_path, seeds_dir, monkeypat
     last = [b.key for b in at.button if (b.key or "").startswith("rm_")]
     assert len(last) == 1 and last[0][3:] in names and last[0] not in shown
     assert "Showing 5–5 of 5" in [c.value for c in at.caption]
+
+
+def test_corpus_page_number_survives_a_narrower_filter(page, tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setattr(ui, "CORPUS_PAGE", 1)  # 5 seeds: 5 pages of 1
+    svc = seeded_service(tmp_path, seeds_dir, fake_model("x"))
+    at = page(svc)
+    at.number_input(key="corpus_page").set_value(5).run()
+    assert not at.exception, at.exception
+    at.text_input(key="corpus_filter").input("00").run()  # every seed id has "00": still 5
+    at.text_input(key="corpus_filter").input("000_ 001_").run()  # no document has both: none
+    assert not at.exception, at.exception
+    at.text_input(key="corpus_filter").input(".txt 2022").run()  # the dated seeds: fewer pages than 5
+    assert not at.exception, at.exception
+    shown = [b.key for b in at.button if (b.key or "").startswith("rm_")]
+    assert len(shown) == 1
