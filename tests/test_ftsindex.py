@@ -282,3 +282,4 @@ def test_vocabulary_terms_are_the_tokens_that_can_have_variants(seed_texts):
     for text in seed_texts.values():
         assert token_set(text) == set(tokens(text))
         assert chunk_terms("", text) == {t for t in tokens(text) if matchable(stem(t))}
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -139,11 +140,15 @@ def test_a_host_reads_only_the_buckets_another_writer_touched(fake, tmp_path, mo
     other = ChunkStore.open(get_settings(), fake)  # another host writes; this index is not told
     _put(other, fake, "b.txt", "Zajarova spoke again.\nThere is still no negotiation process.")
     other.delete_source("c.txt")
-    read = []
-    real = store.rows.read
+    read, mine = [], []
+    real, real_mine = store.rows.read, idx.sources
     monkeypatch.setattr(store.rows, "read", lambda buckets=None: read.append(buckets) or real(buckets))
-    assert sync_index(idx, store) == 2 and _in_step(idx, store)
+    monkeypatch.setattr(idx, "sources", lambda buckets=None: mine.append(buckets) or real_mine(buckets))
+    assert sync_index(idx, store) == 2
+    monkeypatch.undo()
+    assert _in_step(idx, store)
     assert read == [{bucket_of("b.txt"), bucket_of("c.txt")}]
+    assert mine == [{bucket_of("b.txt"), bucket_of("c.txt")}]  # the index's side too: no full list
     # this host's own writes go through its index; a later foreign write is still caught
     ingest_items = para_chunks(make_article("d.txt", "Own host article.\nWritten through the index."), size=40)
     before = store.generation()
@@ -192,3 +197,22 @@ def test_a_foreign_write_during_an_own_write_is_not_claimed_as_seen(fake, tmp_pa
     before, mine = store.generation(), store.local_writes
     assert remove_source(store, "d.txt", idx) > 0
     assert _in_step(idx, store) and sync_index(idx, store) == 0
+
+
+def test_index_sources_by_bucket_and_an_index_from_before_the_buckets(tmp_path):
+    docs = {f"doc{i:02d}.txt": f"Talks number {i} were held in Geneva.\nBoth sides spoke." for i in range(40)}
+    idx = FtsIndex(tmp_path / "lex.sqlite3")
+    idx.replace_sources([(n, para_chunks(make_article(n, t), size=40)) for n, t in docs.items()])
+    every = idx.sources()
+    some = {bucket_of(s) for s in list(docs)[:5]}
+    assert idx.sources(some) == {s: v for s, v in every.items() if bucket_of(s) in some}
+    assert idx.sources([]) == {} and idx.sources(range(BUCKETS)) == every
+    # a file written before the bucket column: it gets the column, filled, when opened
+    db = sqlite3.connect(tmp_path / "lex.sqlite3")
+    db.execute("DROP INDEX sources_bucket")
+    db.execute("ALTER TABLE sources DROP COLUMN bucket")
+    db.commit()
+    db.close()
+    again = FtsIndex(tmp_path / "lex.sqlite3")
+    assert again.sources(some) == {s: v for s, v in every.items() if bucket_of(s) in some}
+    assert again.sources() == every

@@ -16,6 +16,7 @@ from parley.core.errors import StoreError
 from parley.core.schema import Chunk
 from vectorstore.chunk_meta import chunk_metadata
 from vectorstore.fts_terms import chunk_terms, term_shape
+from vectorstore.source_rows import bucket_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_hash TEXT NOT NULL, title TEXT NOT NULL DEFAULT '', outlet TEXT, date TEXT,
     text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source);
-CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, doc_hash TEXT, chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, doc_hash TEXT, chunks INTEGER NOT NULL,
+    bucket INTEGER);
 CREATE TABLE IF NOT EXISTS terms (
     term TEXT PRIMARY KEY, head TEXT NOT NULL, slen INTEGER NOT NULL, df INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -56,12 +58,33 @@ def open_db(path: Path, label: str = "") -> sqlite3.Connection:
         db.executescript(SCHEMA)  # IF NOT EXISTS throughout: safe when processes race
         if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fts'").fetchone():
             db.executescript(_RETIRED)
+        _add_buckets(db)
         if label:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('store', ?)", (label,))
     except sqlite3.Error as e:
         raise StoreError(f"cannot open the lexical index {path} ({e}); delete it: it is "
                          "rebuilt from the Chroma store on the next search") from e
     return db
+
+
+def _add_buckets(db: sqlite3.Connection) -> None:
+    """Files from before the per-source buckets get the column, filled once, and its index.
+
+    A catch-up with the store compares only the buckets whose token changed
+    (vectorstore/fts_sync.py): the index reads those sources by bucket, not all of them.
+    """
+    if not any(c[1] == "bucket" for c in db.execute("PRAGMA table_info(sources)")):
+        db.execute("BEGIN IMMEDIATE")  # one process migrates; a racing one finds it done
+        try:
+            if not any(c[1] == "bucket" for c in db.execute("PRAGMA table_info(sources)")):
+                db.execute("ALTER TABLE sources ADD COLUMN bucket INTEGER")
+                db.executemany("UPDATE sources SET bucket = ? WHERE source = ?",
+                               [(bucket_of(s), s) for (s,) in db.execute("SELECT source FROM sources")])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    db.execute("CREATE INDEX IF NOT EXISTS sources_bucket ON sources (bucket)")
 
 
 def body(title: str, text: str) -> str:
@@ -109,8 +132,8 @@ def insert_source(db: sqlite3.Connection, source: str, chunks: Sequence[Chunk], 
     except sqlite3.IntegrityError as e:
         raise StoreError(f"lexical index: duplicate chunk id in {source} ({e})") from e
     hashes = {c.doc_hash for c in chunks}
-    db.execute("INSERT INTO sources VALUES (?, ?, ?)",
-               (source, hashes.pop() if len(hashes) == 1 else None, len(chunks)))
+    db.execute("INSERT INTO sources (source, doc_hash, chunks, bucket) VALUES (?, ?, ?, ?)",
+               (source, hashes.pop() if len(hashes) == 1 else None, len(chunks), bucket_of(source)))
     return list(bm25_rows(db, source))
 
 

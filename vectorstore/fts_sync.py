@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from parley.core.schema import Chunk
-from vectorstore.source_rows import bucket_of
 
 
 def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
@@ -27,9 +26,7 @@ def sync_index(index: Any, store: Any, *, batch_sources: int = 200) -> int:
     seen = index.bucket_tokens()
     changed = None if tokens is None or seen is None else {b for b, t in tokens.items() if seen.get(b) != t}
     have = store.sources(changed)
-    mine = index.sources()
-    if changed is not None:
-        mine = {s: v for s, v in mine.items() if bucket_of(s) in changed}
+    mine = index.sources(changed)
     gone = [s for s in mine if s not in have]
     todo = sorted(s for s, v in have.items() if mine.get(s) != v)
     for b in range(0, len(todo), batch_sources):

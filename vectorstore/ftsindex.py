@@ -18,7 +18,7 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -192,9 +192,17 @@ class FtsIndex:
         """Chunks indexed."""
         return int(self._read("SELECT count(*) FROM chunks")[0][0])
 
-    def sources(self) -> dict[str, dict[str, Any]]:
-        """Per source: doc hash and chunk count (the same shape as ChunkStore.sources)."""
-        rows = self._read("SELECT source, doc_hash, chunks FROM sources")
+    def sources(self, buckets: Iterable[int] | None = None) -> dict[str, dict[str, Any]]:
+        """Per source: doc hash and chunk count (the same shape as ChunkStore.sources); only the
+        sources in `buckets` (vectorstore/source_rows.py) when given."""
+        if buckets is None:
+            rows = self._read("SELECT source, doc_hash, chunks FROM sources")
+        else:
+            bs = sorted(set(buckets))
+            if not bs:
+                return {}
+            rows = self._read(f"SELECT source, doc_hash, chunks FROM sources WHERE bucket IN "
+                              f"({','.join('?' * len(bs))})", tuple(bs))
         return {s: {"doc_hash": h, "chunks": n} for s, h, n in rows}
 
     def source(self, source: str) -> dict[str, Any] | None:
