@@ -37,6 +37,15 @@ def _put(store, fake, doc_id, text):
     return cs
 
 
+def _then_a_write(read, writer, fake, doc_id, text):
+    """`read`, then another writer's write: a race made to happen right after that read."""
+    def wrapped(*args, **kwargs):
+        got = read(*args, **kwargs)
+        _put(writer, fake, doc_id, text)
+        return got
+    return wrapped
+
+
 def _filled(fake):
     store = ChunkStore.open(get_settings(), fake)
     for doc_id, text in TEXTS.items():
@@ -94,14 +103,8 @@ def test_a_write_during_the_count_leaves_the_rows_unmarked(fake, monkeypatch):
     store._client.delete_collection(store.rows.name)
     other = ChunkStore.open(get_settings(), fake)
     writer = ChunkStore.open(get_settings(), fake)  # another process, same store
-    real_scan = other.scan_sources
-
-    def scan_then_someone_writes():
-        out = real_scan()
-        _put(writer, fake, "d.txt", "Someone else's article.\nIt arrived during the count.")
-        return out
-
-    monkeypatch.setattr(other, "scan_sources", scan_then_someone_writes)
+    monkeypatch.setattr(other, "scan_sources", _then_a_write(
+        other.scan_sources, writer, fake, "d.txt", "Someone else's article.\nIt arrived during the count."))
     other.recount_sources()
     assert not other.rows.complete()  # the next read counts again
     monkeypatch.undo()
@@ -165,14 +168,8 @@ def test_a_write_between_the_token_read_and_the_rows_read_is_caught_next_time(fa
     sync_index(idx, store)
     other = ChunkStore.open(get_settings(), fake)
     _put(other, fake, "a.txt", "First foreign change.\nIt moves the generation.")
-    real_tokens = store.source_tokens
-
-    def tokens_then_a_write():
-        got = real_tokens()
-        _put(other, fake, "e.txt", "Written after the tokens were read.\nBefore the rows were.")
-        return got
-
-    monkeypatch.setattr(store, "source_tokens", tokens_then_a_write)
+    monkeypatch.setattr(store, "source_tokens", _then_a_write(
+        store.source_tokens, other, fake, "e.txt", "Written after the tokens were read.\nBefore the rows were."))
     sync_index(idx, store)
     monkeypatch.undo()
     sync_index(idx, store)  # the generation moved again; e.txt's bucket token is one it has not seen
