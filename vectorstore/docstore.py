@@ -9,6 +9,8 @@ re-reads only when the folder changed (its mtime: every write here is a rename i
 delete an unlink), and then only the files whose inode, size or mtime changed. A folder changed
 less than `_SETTLED_NS` ago is listed again next time (a clock tick can hide a second write);
 a record edited in place by hand is seen after the next write to the folder or a restart.
+The parsed articles stay in memory (about 2.7x their size on disk, measured on 5,000 generated
+articles): the listing held them all before too, only no longer just for the call.
 """
 
 from __future__ import annotations
