@@ -12,25 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bench.corpus import write_articles
-from bench.report import BENCH, machine, save_section
+from bench.report import BENCH, machine, median_seconds, save_section
 from vectorstore.docstore import DocStore
 from vectorstore.loader import read_article
-
-
-def timed(fn, reps: int) -> float:
-    """Median seconds of `reps` calls."""
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
 
 
 def settle(folder: Path) -> None:
@@ -53,16 +42,16 @@ def main(argv: list[str] | None = None) -> int:
             ds.put(read_article(p, max_bytes=10_000_000), chunks=1)
         mb = sum(f.stat().st_size for f in recs.iterdir()) / 1e6
         settle(recs)
-        cold = timed(lambda: DocStore(recs).all(), a.reps)
+        cold = median_seconds(lambda: DocStore(recs).all(), a.reps)
         ds.all()
-        warm = timed(ds.all, a.reps)
+        warm = median_seconds(ds.all, a.reps)
         extra = read_article(paths[-1], max_bytes=10_000_000)
 
         def one_more() -> None:
             ds.put(extra, chunks=1)
             settle(recs)
             assert len(ds.all()) == a.articles + 1
-        after_write = timed(one_more, a.reps)
+        after_write = median_seconds(one_more, a.reps)
     rows = [
         ("every record parsed (fresh DocStore: the old `all()`)", cold, 1.0),
         ("`all()` again, folder unchanged", warm, warm / cold),

@@ -24,7 +24,7 @@ import numpy as np
 
 from bench.bench_server import start_server
 from bench.fill import SentencePool, bulk_fill, make_chunks
-from bench.report import machine, save_section
+from bench.report import machine, median_seconds, save_section
 from parley.core.settings import get_settings
 from vectorstore.embeddings import OnnxMiniLM
 from vectorstore.fts_sync import sync_index
@@ -86,18 +86,13 @@ def run(store: ChunkStore, lex: FtsIndex, pool: SentencePool, changed: int, reps
     # the index's side of a catch-up: its sources in the changed buckets vs all of them (as
     # before the bucket column), same run
     bs = {bucket_of(n) for n in names}
-    out["index_all_s"] = statistics.median(
-        _timed(lambda: {s: v for s, v in lex.sources().items() if bucket_of(s) in bs}) for _ in range(reps))
-    out["index_buckets_s"] = statistics.median(_timed(lambda: lex.sources(bs)) for _ in range(reps))
+    out["index_all_s"] = median_seconds(
+        lambda: {s: v for s, v in lex.sources().items() if bucket_of(s) in bs}, reps)
+    out["index_buckets_s"] = median_seconds(lambda: lex.sources(bs), reps)
     if scan_limit > 0:
         out["scan_rows"], out["scan_s"], out["scan_done"] = scan_for(store, scan_limit)
     return out
 
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def render(r: dict, cmd: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import statistics
 import time
 from pathlib import Path
 
@@ -75,3 +76,13 @@ def save_section(name: str, markdown: str, file: Path = BENCH / "RESULTS-scale.m
     pat = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     new = pat.sub(lambda _: section, old) if pat.search(old) else old.rstrip() + "\n\n" + section + "\n"
     file.write_text(new, encoding="utf-8")
+
+
+def median_seconds(fn, reps: int) -> float:
+    """Median wall seconds of `reps` calls of fn."""
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return statistics.median(out)
